@@ -1,0 +1,35 @@
+import type { z } from 'zod';
+
+/** Thrown when the environment does not satisfy a config schema; lists every problem at once. */
+export class ConfigError extends Error {
+  constructor(
+    readonly service: string,
+    readonly problems: readonly string[],
+  ) {
+    super(`${service}: invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses `env` (process.env by default) with a zod object schema, reporting all problems together. */
+export function loadConfig<S extends z.ZodType>(
+  service: string,
+  schema: S,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): z.infer<S> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const name = issue.path.join('.') || '(environment)';
+    const value = env[String(issue.path[0])];
+    const shown =
+      value === undefined ? 'not set' : isSecretName(name) ? 'set (value hidden)' : JSON.stringify(value);
+    return `${name}: ${issue.message} (currently ${shown})`;
+  });
+  throw new ConfigError(service, problems);
+}
+
+/** True for variable names whose values must never be printed. */
+export function isSecretName(name: string): boolean {
+  return /PASS|SECRET|TOKEN|KEY|CREDENTIAL/i.test(name);
+}

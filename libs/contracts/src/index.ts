@@ -1,0 +1,9 @@
+export {
+  COMPATIBILITY_LEVELS,
+  canRead,
+  checkCompatibility,
+  isCompatibilityLevel,
+  parseAvro,
+  type CompatibilityLevel,
+  type CompatibilityVerdict,
+} from './schema-compatibility';

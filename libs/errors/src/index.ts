@@ -1,0 +1,28 @@
+/** The base of every error the fleet raises on purpose: wrap causes, never replace them. */
+export class MailfleetError extends Error {
+  override name = 'MailfleetError';
+  /** Stable, machine-readable; dashboards and dead-letter headers carry it. */
+  readonly code: string;
+  /** True when trying again later may succeed (broker timeout, SMTP 4xx, transient Mongo error). */
+  readonly retriable: boolean;
+  readonly context: Readonly<Record<string, unknown>>;
+
+  constructor(
+    code: string,
+    message: string,
+    options: { retriable?: boolean; context?: Record<string, unknown>; cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.retriable = options.retriable ?? false;
+    this.context = options.context ?? {};
+  }
+}
+
+/** True when `err` says that trying again may help. Unknown errors are treated as retriable: losing a message is worse than retrying one. */
+export function isRetriable(err: unknown): boolean {
+  if (err instanceof MailfleetError) return err.retriable;
+  if (err && typeof err === 'object' && 'retriable' in err)
+    return Boolean((err as { retriable: unknown }).retriable);
+  return true;
+}
