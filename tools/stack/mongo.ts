@@ -11,7 +11,7 @@ import type { Component, StackContext } from './component';
 const REQUIREMENTS = 'infra/mongo/requirements.txt';
 
 function venvDir(ctx: StackContext): string {
-  return path.join(ctx.dir('tools'), 'mongo-venv');
+  return path.resolve(ctx.repoRoot, ctx.env.MAILFLEET_TOOLS_DIR, 'mongo-venv');
 }
 
 export const mongo: Component = {

@@ -59,22 +59,36 @@ async function waitReady(ctx: StackContext, c: Component, pid: number): Promise<
   );
 }
 
-async function upOne(ctx: StackContext, c: Component): Promise<void> {
+function runningPid(ctx: StackContext, c: Component): number | undefined {
   const pid = readPid(pidFile(ctx, c));
-  if (pid !== undefined && isAlive(pid)) {
-    await waitReady(ctx, c, pid);
-    ctx.say(`${c.name}: already running (pid ${pid})`);
+  return pid !== undefined && isAlive(pid) ? pid : undefined;
+}
+
+/** Every port a component that is not running yet will need must be free before anything starts. */
+async function checkPorts(ctx: StackContext): Promise<void> {
+  const busy: string[] = [];
+  for (const c of COMPONENTS) {
+    if (runningPid(ctx, c) !== undefined) continue;
+    for (const port of c.ports(ctx)) {
+      if (!(await portIsFree(port)))
+        busy.push(`${c.name}: port ${port} on 127.0.0.1 is in use by another process`);
+    }
+  }
+  if (busy.length > 0) {
+    throw new StackError(
+      `${busy.join('\n')}\nStop what holds it, or move the stack with the MAILFLEET_*_PORT variables (see README, Configuration).`,
+    );
+  }
+}
+
+async function upOne(ctx: StackContext, c: Component): Promise<void> {
+  const running = runningPid(ctx, c);
+  if (running !== undefined) {
+    await waitReady(ctx, c, running);
+    ctx.say(`${c.name}: already running (pid ${running})`);
     return;
   }
   removeFile(pidFile(ctx, c));
-  for (const port of c.ports(ctx)) {
-    if (!(await portIsFree(port))) {
-      throw new StackError(
-        `${c.name}: port ${port} on 127.0.0.1 is in use by another process. Stop it, or move the stack ` +
-          'with the MAILFLEET_*_PORT variables (see README, Configuration).',
-      );
-    }
-  }
   await c.prepare(ctx);
   const spec = c.launch(ctx);
   const started = launch({
@@ -96,6 +110,7 @@ async function upOne(ctx: StackContext, c: Component): Promise<void> {
 
 /** Starts every component that is not running yet and waits until each one answers. */
 export async function up(ctx: StackContext): Promise<void> {
+  await checkPorts(ctx);
   for (const c of COMPONENTS) await upOne(ctx, c);
 }
 

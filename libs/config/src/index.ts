@@ -1,2 +1,3 @@
-export { ConfigError, loadConfig, isSecretName } from './load-config';
+export { ConfigError, loadConfig, loadConfigOrExit, isSecretName } from './load-config';
 export { loadStackEnv, stackEndpoints, stackEnvSchema, type StackEnv } from './stack-env';
+export { baseServiceEnvSchema, type BaseServiceEnv } from './service-env';

@@ -33,3 +33,14 @@ export function loadConfig<S extends z.ZodType>(
 export function isSecretName(name: string): boolean {
   return /PASS|SECRET|TOKEN|KEY|CREDENTIAL/i.test(name);
 }
+
+/** For a service's main: like loadConfig, but prints every problem and exits 2 instead of throwing. */
+export function loadConfigOrExit<S extends z.ZodType>(service: string, schema: S): z.infer<S> {
+  try {
+    return loadConfig(service, schema);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(err.message);
+    process.exit(2);
+  }
+}

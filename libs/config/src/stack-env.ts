@@ -9,6 +9,8 @@ const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).def
  */
 export const stackEnvSchema = z.object({
   MAILFLEET_STACK_DIR: z.string().min(1).default('.stack'),
+  /** Installed tools (the MongoDB server's virtualenv), shared by every stack folder. */
+  MAILFLEET_TOOLS_DIR: z.string().min(1).default('.stack/tools'),
   MAILFLEET_KAFKA_PORT: port(19092),
   MAILFLEET_KAFKA_CONTROLLER_PORT: port(19093),
   MAILFLEET_KAFKA_PARTITIONS: z.coerce.number().int().min(1).max(64).default(3),

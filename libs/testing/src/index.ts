@@ -34,3 +34,5 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+export { armSinkFault, sinkMessages, type SinkFault, type SinkMessage } from './smtp-sink-client';

@@ -1,0 +1,16 @@
+import { z } from 'zod';
+
+/** Settings every service has; each service extends this with its own. */
+export const baseServiceEnvSchema = z.object({
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+  /** /healthz, /readyz and /metrics listen here. */
+  OPS_PORT: z.coerce.number().int().min(1).max(65535).default(9464),
+  KAFKA_BROKERS: z
+    .string()
+    .min(1)
+    .default('127.0.0.1:19092')
+    .transform((s) => s.split(',').map((b) => b.trim())),
+  SCHEMA_REGISTRY_URL: z.url().default('http://127.0.0.1:18081'),
+  MONGO_URL: z.string().startsWith('mongodb').default('mongodb://127.0.0.1:17017/?directConnection=true'),
+});
+export type BaseServiceEnv = z.infer<typeof baseServiceEnvSchema>;

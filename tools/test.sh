@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# npm test: everything, in the order that fails fastest — static checks, unit tests, then integration
+# tests against the real local stack, which is started here if it is not running (and stopped again).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+jest_flags=()
+[ "${CI:-}" = "true" ] && jest_flags+=(--ci)
+
+step "lint"; npm run -s lint
+step "format"; npm run -s format:check
+step "types"; npm run -s typecheck
+step "docker-compose.yml"; npm run -s compose:check
+step "unit tests"; npx jest --selectProjects unit "${jest_flags[@]}"
+
+step "local stack"
+started_here=0
+if ! npm run -s stack -- status >/dev/null 2>&1; then
+  npm run -s stack -- up
+  started_here=1
+fi
+stop_stack() { if [ "$started_here" = 1 ]; then npm run -s stack -- down; fi; }
+trap stop_stack EXIT
+
+step "integration and MongoDB conformance tests (MongoDB: ${MONGO_URL:-local stack})"
+npx jest --selectProjects int conformance "${jest_flags[@]}"
