@@ -23,6 +23,8 @@ module.exports = {
       testMatch: ['<rootDir>/**/*.int.spec.ts'],
       globalSetup: '<rootDir>/libs/testing/src/jest-global-setup.ts',
       slowTestThreshold: 30,
+      // Real brokers take their time: a fresh cluster creates __consumer_offsets on the first group join.
+      testTimeout: 60_000,
     },
     {
       ...common,

@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 
 interface Assertion {
   readonly ancestorTitles: readonly string[];
@@ -49,8 +50,7 @@ const results = targets.map(({ name, url }, i) => {
 });
 
 const firstLine = (s: string) =>
-  s
-    .replace(/\u001b\[[0-9;]*m/g, '')
+  stripVTControlCharacters(s)
     .split('\n')
     .map((l) => l.trim())
     .find((l) => l.length > 0 && !l.startsWith('at ') && !l.startsWith('expect(')) ?? '';
