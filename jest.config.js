@@ -2,12 +2,10 @@
 //   *.unit.spec.ts         pure logic, no I/O, fast
 //   *.int.spec.ts          against the real Kafka broker and MongoDB of the local stack (or MONGO_URL)
 //   *.conformance.spec.ts  the MongoDB conformance suite, run against any server given by MONGO_URL
-const swc = [
-  '@swc/jest',
-  { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } },
-];
+// Transpile only: types are checked once, by `tsc --noEmit`, in the test command.
+const tsJest = ['ts-jest', { isolatedModules: true, diagnostics: false }];
 const common = {
-  transform: { '^.+\\.ts$': swc },
+  transform: { '^.+\\.ts$': tsJest },
   testEnvironment: 'node',
   moduleFileExtensions: ['ts', 'js', 'json'],
   modulePathIgnorePatterns: ['<rootDir>/.stack/', '<rootDir>/infra/kafka/target/'],
