@@ -3,7 +3,8 @@
 //   *.int.spec.ts          against the real Kafka broker and MongoDB of the local stack (or MONGO_URL)
 //   *.conformance.spec.ts  the MongoDB conformance suite, run against any server given by MONGO_URL
 // Transpile only: types are checked once, by `tsc --noEmit`, in the test command.
-const tsJest = ['ts-jest', { isolatedModules: true, diagnostics: false }];
+// (tsconfig.json sets isolatedModules, which makes ts-jest transpile file by file.)
+const tsJest = ['ts-jest', { diagnostics: false }];
 const common = {
   transform: { '^.+\\.ts$': tsJest },
   testEnvironment: 'node',
@@ -20,9 +21,8 @@ module.exports = {
       displayName: 'int',
       testMatch: ['<rootDir>/**/*.int.spec.ts'],
       globalSetup: '<rootDir>/libs/testing/src/jest-global-setup.ts',
+      setupFilesAfterEnv: ['<rootDir>/libs/testing/src/jest-int-setup.ts'],
       slowTestThreshold: 30,
-      // Real brokers take their time: a fresh cluster creates __consumer_offsets on the first group join.
-      testTimeout: 60_000,
     },
     {
       ...common,
