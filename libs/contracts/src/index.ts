@@ -1,3 +1,13 @@
+export * from './generated/events';
+export { InvalidEventError, UndecodableRecordError, type UndecodableReason } from './contract-errors';
+export {
+  EventCodec,
+  schemaProblems,
+  type AnyDecodedEvent,
+  type DecodedEvent,
+  type RecordSource,
+} from './event-codec';
+export { HEADERS, fromKafkaHeaders, headerText, newEnvelope, toKafkaHeaders, type Envelope } from './headers';
 export {
   COMPATIBILITY_LEVELS,
   canRead,
@@ -7,3 +17,17 @@ export {
   type CompatibilityLevel,
   type CompatibilityVerdict,
 } from './schema-compatibility';
+export {
+  CUSTOMERS_EVENTS,
+  DLQ_RETENTION_MS,
+  MAIL_EVENTS,
+  MAIL_REQUESTED,
+  ORDERS_EVENTS,
+  REPLICATION,
+  TOPICS,
+  dlqTopicOf,
+  subjectOf,
+  type ReplicationProfile,
+  type TopicDefinition,
+} from './topics';
+export { generateTypes } from './type-generator';

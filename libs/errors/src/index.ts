@@ -26,3 +26,33 @@ export function isRetriable(err: unknown): boolean {
     return Boolean((err as { retriable: unknown }).retriable);
   return true;
 }
+
+export type ErrorClass = 'retriable' | 'permanent' | 'unknown';
+
+const TRANSIENT_NAMES = new Set([
+  'MongoNetworkError',
+  'MongoNetworkTimeoutError',
+  'MongoServerSelectionError',
+  'MongoNotConnectedError',
+  'MongoPoolClearedError',
+  'MongoTopologyClosedError',
+]);
+
+/**
+ * How to treat a failure: retriable ones are retried for as long as it takes (an outage must not lose
+ * messages); permanent ones are dead-lettered at once; unknown ones (bugs, surprises) are retried a few
+ * times and then dead-lettered, so one bad record cannot stall its partition forever.
+ */
+export function classifyError(err: unknown): ErrorClass {
+  if (err instanceof MailfleetError) return err.retriable ? 'retriable' : 'permanent';
+  if (!err || typeof err !== 'object') return 'unknown';
+  const e = err as { name?: string; retriable?: unknown; hasErrorLabel?: (label: string) => boolean };
+  if (typeof e.hasErrorLabel === 'function') {
+    if (e.hasErrorLabel('TransientTransactionError') || e.hasErrorLabel('RetryableWriteError'))
+      return 'retriable';
+  }
+  if (e.name && TRANSIENT_NAMES.has(e.name)) return 'retriable';
+  if (e.name?.startsWith('KafkaJS') && e.retriable === true) return 'retriable';
+  if (typeof e.retriable === 'boolean') return e.retriable ? 'retriable' : 'permanent';
+  return 'unknown';
+}

@@ -1,0 +1,237 @@
+// The run loop every service uses: decode, route by event type, dead-letter poison, retry the rest, and
+// mark an offset done only after its handler succeeded (KafkaJS: resolveOffset after success).
+import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { Registry } from 'prom-client';
+import {
+  UndecodableRecordError,
+  fromKafkaHeaders,
+  type DecodedEvent,
+  type Envelope,
+  type EventCodec,
+  type EventType,
+  type RecordSource,
+  type TopicDefinition,
+} from '@mailfleet/contracts';
+import { MailfleetError, classifyError } from '@mailfleet/errors';
+import { withLogContext, type Logger } from '@mailfleet/logger';
+import { consumerMetrics } from './consumer-metrics';
+import { deadLetterRecord } from './dead-letter';
+import { backoffDelay, sleep } from './retry';
+
+export interface HandlerContext {
+  readonly source: RecordSource;
+  readonly envelope: Envelope;
+  readonly key: string | null;
+  readonly logger: Logger;
+}
+
+export type EventHandlers = {
+  readonly [T in EventType]?: (event: DecodedEvent<T>, ctx: HandlerContext) => Promise<void>;
+};
+
+export interface ConsumerRunnerOptions {
+  readonly kafka: Kafka;
+  /** Consumer group = service name, never renamed. */
+  readonly groupId: string;
+  readonly topics: readonly TopicDefinition[];
+  readonly codec: EventCodec;
+  readonly handlers: EventHandlers;
+  readonly logger: Logger;
+  readonly metrics?: Registry;
+  readonly fromBeginning?: boolean;
+  readonly retry?: {
+    readonly initialMs: number;
+    readonly maxMs: number;
+    readonly maxUnknownAttempts: number;
+  };
+  readonly now?: () => Date;
+}
+
+class DeadLetterWriteError extends MailfleetError {
+  override name = 'DeadLetterWriteError';
+}
+
+export class ConsumerRunner {
+  private readonly consumer: Consumer;
+  private readonly dlqProducer: Producer;
+  private readonly metrics;
+  private readonly retry;
+  private readonly now;
+  /** Resolves with the error when the consumer has crashed for good; the service should exit non-zero. */
+  readonly crashed: Promise<Error>;
+
+  constructor(private readonly options: ConsumerRunnerOptions) {
+    this.consumer = options.kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: false });
+    this.dlqProducer = options.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+    });
+    this.metrics = consumerMetrics(options.metrics ?? new Registry());
+    this.retry = options.retry ?? { initialMs: 200, maxMs: 30_000, maxUnknownAttempts: 5 };
+    this.now = options.now ?? (() => new Date());
+    this.crashed = new Promise((resolve) => {
+      this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
+        if (!payload.restart) resolve(payload.error);
+      });
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.dlqProducer.connect();
+    await this.consumer.connect();
+    await this.consumer.subscribe({
+      topics: this.options.topics.map((t) => t.name),
+      fromBeginning: this.options.fromBeginning ?? true,
+    });
+    await this.consumer.run({
+      autoCommit: true,
+      autoCommitInterval: 1_000,
+      eachBatchAutoResolve: false,
+      eachBatch: async ({
+        batch,
+        resolveOffset,
+        heartbeat,
+        isRunning,
+        isStale,
+        commitOffsetsIfNecessary,
+      }) => {
+        for (const message of batch.messages) {
+          if (!isRunning() || isStale()) return;
+          const source = { topic: batch.topic, partition: batch.partition, offset: message.offset };
+          const done = await this.handle(source, message, heartbeat, isRunning);
+          if (!done) return;
+          resolveOffset(message.offset);
+          await commitOffsetsIfNecessary();
+          await heartbeat();
+        }
+      },
+    });
+  }
+
+  /** Finishes the record in hand, commits what is done, leaves the group and disconnects. */
+  async stop(): Promise<void> {
+    await this.consumer.disconnect();
+    await this.dlqProducer.disconnect();
+  }
+
+  /** Handles one record until it is processed, ignored or dead-lettered; false when stopping first. */
+  private async handle(
+    source: RecordSource,
+    message: KafkaMessage,
+    heartbeat: () => Promise<void>,
+    isRunning: () => boolean,
+  ): Promise<boolean> {
+    const { groupId, logger } = this.options;
+    let eventType = 'unknown';
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const decoded = await this.options.codec.decode(source, message.value);
+        eventType = decoded.eventType;
+        const headers = fromKafkaHeaders(message.headers, decoded.eventType);
+        if (!headers.ok) {
+          throw new UndecodableRecordError(
+            'missing-header',
+            `required headers missing: ${headers.missing.join(', ')}`,
+            source,
+            message.value,
+          );
+        }
+        const handler = this.options.handlers[decoded.eventType] as
+          ((e: DecodedEvent, c: HandlerContext) => Promise<void>) | undefined;
+        if (!handler) {
+          this.metrics.records.inc({
+            group: groupId,
+            topic: source.topic,
+            event_type: eventType,
+            outcome: 'ignored',
+          });
+          return true;
+        }
+        const { envelope } = headers;
+        const context = {
+          correlationId: envelope.correlationId,
+          eventId: envelope.eventId,
+          topic: source.topic,
+          partition: source.partition,
+          offset: source.offset,
+        };
+        const end = this.metrics.handlerSeconds.startTimer({
+          group: groupId,
+          topic: source.topic,
+          event_type: eventType,
+        });
+        await withLogContext(context, () =>
+          handler(decoded, {
+            source,
+            envelope,
+            key: message.key?.toString() ?? null,
+            logger: logger.child(context),
+          }),
+        );
+        end();
+        this.metrics.records.inc({
+          group: groupId,
+          topic: source.topic,
+          event_type: eventType,
+          outcome: 'processed',
+        });
+        return true;
+      } catch (err) {
+        const kind = classifyError(err);
+        if (kind === 'permanent' || (kind === 'unknown' && attempt + 1 >= this.retry.maxUnknownAttempts)) {
+          await this.deadLetter(source, message, err, attempt + 1);
+          this.metrics.records.inc({
+            group: groupId,
+            topic: source.topic,
+            event_type: eventType,
+            outcome: 'dead-lettered',
+          });
+          return true;
+        }
+        if (!isRunning()) return false;
+        const delay = backoffDelay(attempt, this.retry);
+        logger.warn(
+          { err, ...source, attempt: attempt + 1, delayMs: delay, errorClass: kind },
+          'handler failed, retrying',
+        );
+        this.metrics.retries.inc({ group: groupId, topic: source.topic });
+        await sleep(delay);
+        await heartbeat().catch(() => undefined);
+      }
+    }
+  }
+
+  private async deadLetter(
+    source: RecordSource,
+    message: KafkaMessage,
+    err: unknown,
+    attempts: number,
+  ): Promise<void> {
+    const code = err instanceof MailfleetError ? err.code : 'handler-failed';
+    const text = err instanceof Error ? err.message : String(err);
+    const reason = attempts > 1 ? `${text} (after ${attempts} attempts)` : text;
+    const { topic, message: dead } = deadLetterRecord(
+      message,
+      source,
+      { code, reason },
+      this.options.groupId,
+      this.now(),
+    );
+    try {
+      await this.dlqProducer.send({ topic, acks: -1, messages: [dead] });
+    } catch (writeErr) {
+      // Losing a record is worse than stopping: fail loudly, commit nothing.
+      throw new DeadLetterWriteError(
+        'dead-letter-write-failed',
+        `could not write to ${topic}; nothing committed`,
+        {
+          retriable: true,
+          context: { ...source },
+          cause: writeErr,
+        },
+      );
+    }
+    this.options.logger.error({ ...source, code, reason, dlq: topic }, 'record dead-lettered');
+  }
+}

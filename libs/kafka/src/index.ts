@@ -1,0 +1,11 @@
+export {
+  ConsumerRunner,
+  type ConsumerRunnerOptions,
+  type EventHandlers,
+  type HandlerContext,
+} from './consumer-runner';
+export { DLQ_HEADERS, deadLetterRecord, type DeadLetterCause } from './dead-letter';
+export { EventPublisher, type OutgoingEvent } from './event-publisher';
+export { createKafka, type KafkaConnection } from './kafka-client';
+export { backoffDelay, sleep } from './retry';
+export { applyTopics, type TopicChange } from './topic-admin';

@@ -1,0 +1,21 @@
+import { Kafka, logLevel } from 'kafkajs';
+import type { TopicDefinition } from '@mailfleet/contracts';
+import { applyTopics } from '@mailfleet/kafka';
+import { kafkaBrokers, uniqueName } from './helpers';
+
+/** Copies of topic definitions under names no other test uses (same event types, fewer partitions). */
+export function testTopics(definitions: readonly TopicDefinition[], partitions = 3): TopicDefinition[] {
+  const suffix = uniqueName('t');
+  return definitions.map((d) => ({ ...d, name: `${d.name}.${suffix}`, partitions }));
+}
+
+/** Creates the topics (and their DLQs) on the local broker. */
+export async function createTestTopics(definitions: readonly TopicDefinition[]): Promise<void> {
+  const admin = new Kafka({ brokers: kafkaBrokers(), logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    await applyTopics(admin, definitions, 'local');
+  } finally {
+    await admin.disconnect();
+  }
+}
