@@ -2,6 +2,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { StackEnv } from '@mailfleet/config';
+import { provisionContracts } from '../contracts/provision';
 import type { Component, StackContext } from './component';
 import { schemaRegistry, smtpSink } from './dev-servers';
 import { kafka } from './kafka';
@@ -112,6 +113,13 @@ async function upOne(ctx: StackContext, c: Component): Promise<void> {
 export async function up(ctx: StackContext): Promise<void> {
   await checkPorts(ctx);
   for (const c of COMPONENTS) await upOne(ctx, c);
+  const changes = await provisionContracts({
+    brokers: [`127.0.0.1:${ctx.env.MAILFLEET_KAFKA_PORT}`],
+    registryUrl: `http://127.0.0.1:${ctx.env.MAILFLEET_REGISTRY_PORT}`,
+    profile: 'local',
+  });
+  const created = changes.filter((c) => c.change !== 'unchanged').length;
+  ctx.say(`topics: ${created === 0 ? 'up to date' : `${created} created or updated`}; schemas registered`);
 }
 
 /** Stops every component and anything else still carrying this stack's id. */

@@ -4,8 +4,13 @@ import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { SchemaType } from '@kafkajs/confluent-schema-registry';
 import avro from 'avsc';
 import { InvalidEventError, UndecodableRecordError, type UndecodableReason } from './contract-errors';
-import { EVENT_FULL_NAMES, EVENT_SCHEMAS, type EventPayloads, type EventType } from './generated/events';
-import type { CompatibilityLevel } from './schema-compatibility';
+import {
+  EVENT_COMPATIBILITY,
+  EVENT_FULL_NAMES,
+  EVENT_SCHEMAS,
+  type EventPayloads,
+  type EventType,
+} from './generated/events';
 import { subjectOf, type TopicDefinition } from './topics';
 
 export interface DecodedEvent<T extends EventType = EventType> {
@@ -56,13 +61,17 @@ export class EventCodec {
     private readonly topics: readonly TopicDefinition[],
   ) {}
 
-  /** Registers every event type of every topic under its subject with `compatibility`; idempotent. */
-  async register(compatibility: CompatibilityLevel = 'BACKWARD'): Promise<void> {
+  /** Registers every event type of every topic under its subject with its declared compatibility; idempotent. */
+  async register(): Promise<void> {
     for (const topic of this.topics) {
       for (const type of topic.eventTypes) {
         const { id } = await this.registry.register(
           { type: SchemaType.AVRO, schema: JSON.stringify(EVENT_SCHEMAS[type]) },
-          { subject: subjectOf(topic.name, EVENT_FULL_NAMES[type]), compatibility } as never,
+          // The client's options type lacks `subject`, which it honours (TopicRecordNameStrategy).
+          {
+            subject: subjectOf(topic.name, EVENT_FULL_NAMES[type]),
+            compatibility: EVENT_COMPATIBILITY[type],
+          } as never,
         );
         this.ids.set(`${topic.name}|${type}`, id);
       }
