@@ -11,6 +11,7 @@ import {
   type EventPayloads,
   type EventType,
 } from './generated/events';
+import type { CompatibilityLevel } from './schema-compatibility';
 import { subjectOf, type TopicDefinition } from './topics';
 
 export interface DecodedEvent<T extends EventType = EventType> {
@@ -65,6 +66,10 @@ export class EventCodec {
   async register(): Promise<void> {
     for (const topic of this.topics) {
       for (const type of topic.eventTypes) {
+        await this.alignCompatibility(
+          subjectOf(topic.name, EVENT_FULL_NAMES[type]),
+          EVENT_COMPATIBILITY[type],
+        );
         const { id } = await this.registry.register(
           { type: SchemaType.AVRO, schema: JSON.stringify(EVENT_SCHEMAS[type]) },
           // The client's options type lacks `subject`, which it honours (TopicRecordNameStrategy).
@@ -76,6 +81,26 @@ export class EventCodec {
         this.ids.set(`${topic.name}|${type}`, id);
       }
     }
+  }
+
+  /**
+   * The level declared in the schema is the contract: a subject registered earlier with another level
+   * is moved to it (the client only sets the level on a subject's first registration, and refuses to
+   * register when they differ). The client has no public call for this, hence its `api`.
+   */
+  private async alignCompatibility(subject: string, level: CompatibilityLevel): Promise<void> {
+    const { api } = this.registry as unknown as {
+      api: {
+        Subject: {
+          updateConfig(args: { subject: string; body: { compatibility: string } }): Promise<unknown>;
+        };
+      };
+    };
+    const current = await this.registry.getLatestSchemaId(subject).then(
+      () => true,
+      () => false,
+    );
+    if (current) await api.Subject.updateConfig({ subject, body: { compatibility: level } });
   }
 
   private topic(name: string): TopicDefinition {
