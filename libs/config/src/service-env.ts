@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { kafkaSecurityEnvSchema } from './kafka-env';
 
 /** Settings every service has; each service extends this with its own. */
-export const baseServiceEnvSchema = z.object({
+export const baseServiceEnvSchema = kafkaSecurityEnvSchema.extend({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
   /** /healthz, /readyz and /metrics listen here. */
   OPS_PORT: z.coerce.number().int().min(1).max(65535).default(9464),
@@ -12,5 +13,7 @@ export const baseServiceEnvSchema = z.object({
     .transform((s) => s.split(',').map((b) => b.trim())),
   SCHEMA_REGISTRY_URL: z.url().default('http://127.0.0.1:18081'),
   MONGO_URL: z.string().startsWith('mongodb').default('mongodb://127.0.0.1:17017/?directConnection=true'),
+  /** The database the service keeps its state (and its outbox) in. */
+  MONGO_DB: z.string().min(1).default('mailfleet'),
 });
 export type BaseServiceEnv = z.infer<typeof baseServiceEnvSchema>;

@@ -1,12 +1,81 @@
-// The outbox-relay service. Its behaviour arrives with its own issue; until then the process runs
-// the service shell (config validation, logs, /healthz, /readyz, /metrics) so the fleet can be deployed.
-import { baseServiceEnvSchema, loadConfigOrExit } from '@mailfleet/config';
+// The outbox relay process: publishes committed outbox records to Kafka (see docs/outbox.md).
+import { MongoClient } from 'mongodb';
+import { kafkaSecurity, loadConfigOrExit } from '@mailfleet/config';
+import { createKafka } from '@mailfleet/kafka';
 import { startServiceShell } from '@mailfleet/observability';
+import { OutboxRelay } from '@mailfleet/outbox';
+import { relayEnvSchema } from './config';
 
-const config = loadConfigOrExit('outbox-relay', baseServiceEnvSchema);
-void startServiceShell({
-  service: 'outbox-relay',
-  logLevel: config.LOG_LEVEL,
-  opsPort: config.OPS_PORT,
-  readiness: {},
-});
+const SERVICE = 'outbox-relay';
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit(SERVICE, relayEnvSchema);
+  // Readiness is asked for before the relay exists; the holder lets the check see it once it does.
+  const holder: { relay?: OutboxRelay } = {};
+  const shell = await startServiceShell({
+    service: SERVICE,
+    logLevel: config.LOG_LEVEL,
+    opsPort: config.OPS_PORT,
+    readiness: { relay: () => holder.relay?.isHealthy() ?? false },
+  });
+  const { logger } = shell;
+  const mongo = new MongoClient(config.MONGO_URL, { appName: SERVICE, serverSelectionTimeoutMS: 5_000 });
+  const kafka = createKafka(
+    { brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID ?? SERVICE, ...kafkaSecurity(config) },
+    logger,
+  );
+  // Idempotence with one request in flight: retries never reorder or duplicate within a partition.
+  const producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+  });
+  await connectWithRetry(
+    () => producer.connect(),
+    (err, delay) => logger.warn({ err, retryInMs: delay }, 'kafka not reachable yet'),
+  );
+
+  const relay = new OutboxRelay({
+    client: mongo,
+    db: mongo.db(config.MONGO_DB),
+    producer,
+    logger,
+    metrics: shell.metrics,
+    collectionPrefix: config.OUTBOX_COLLECTION_PREFIX,
+    instanceId: config.RELAY_INSTANCE_ID,
+    batchSize: config.RELAY_BATCH_SIZE,
+    pollIntervalMs: config.RELAY_POLL_INTERVAL_MS,
+    useChangeStream: config.RELAY_USE_CHANGE_STREAM,
+    leaseMs: config.RELAY_LEASE_MS,
+    retentionSeconds: Math.round(config.OUTBOX_RETENTION_HOURS * 3600),
+    pauseAfterPublishMs: config.RELAY_PAUSE_AFTER_PUBLISH_MS,
+  });
+  const started = relay;
+  await connectWithRetry(
+    () => started.start(),
+    (err, delay) => logger.warn({ err, retryInMs: delay }, 'mongodb not reachable yet'),
+  );
+  logger.info({ instanceId: relay.instanceId, db: config.MONGO_DB }, 'relaying');
+  shell.onShutdown(async () => {
+    await relay.stop();
+    await producer.disconnect();
+    await mongo.close();
+  });
+}
+
+async function connectWithRetry(
+  connect: () => Promise<void>,
+  report: (err: unknown, delay: number) => void,
+): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await connect();
+    } catch (err) {
+      const delay = Math.min(10_000, 250 * 2 ** attempt);
+      report(err, delay);
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+}
+
+void main();

@@ -1,0 +1,9 @@
+export { AbortedOnPurpose, ShopService, type CommandOptions, type ShopOptions } from './shop-service';
+export {
+  generateLoad,
+  seeded,
+  type CommittedFact,
+  type LoadOptions,
+  type LoadSummary,
+} from './load-generator';
+export { createShopFixture, prepareShopDatabase, type ShopFixture } from './shop-fixture';

@@ -1,0 +1,182 @@
+// An upstream service as our users would write one: each command changes its own state and adds the
+// event to the outbox in the same MongoDB transaction. `abort` makes a command fail after its writes,
+// to show (and test) that nothing of a rolled-back transaction is ever published.
+import type { ClientSession, Db, MongoClient } from 'mongodb';
+import {
+  CUSTOMERS_EVENTS,
+  ORDERS_EVENTS,
+  newEnvelope,
+  type EventPayloads,
+  type EventType,
+  type OrderPlaced,
+  type TopicDefinition,
+} from '@mailfleet/contracts';
+import type { Outbox } from '@mailfleet/outbox';
+
+export class AbortedOnPurpose extends Error {
+  override name = 'AbortedOnPurpose';
+}
+
+export interface ShopOptions {
+  readonly client: MongoClient;
+  readonly db: Db;
+  readonly outbox: Outbox;
+  readonly newId: () => string;
+  readonly now: () => Date;
+  readonly ordersTopic?: TopicDefinition;
+  readonly customersTopic?: TopicDefinition;
+}
+
+export interface CommandOptions {
+  /** Fail after every write of the command, so the transaction rolls back. */
+  readonly abort?: boolean;
+  readonly correlationId?: string;
+}
+
+export class ShopService {
+  private readonly ordersTopic: string;
+  private readonly customersTopic: string;
+
+  constructor(private readonly options: ShopOptions) {
+    this.ordersTopic = (options.ordersTopic ?? ORDERS_EVENTS).name;
+    this.customersTopic = (options.customersTopic ?? CUSTOMERS_EVENTS).name;
+  }
+
+  registerCustomer(c: Omit<EventPayloads['CustomerRegistered'], 'registeredAt'>, opts: CommandOptions = {}) {
+    return this.command(
+      opts,
+      this.customersTopic,
+      c.customerId,
+      'CustomerRegistered',
+      (now) => ({ ...c, registeredAt: now }),
+      async (s, p) => {
+        await this.options.db
+          .collection('customers')
+          .insertOne({ _id: c.customerId as never, ...p }, { session: s });
+      },
+    );
+  }
+
+  changeEmail(customerId: string, email: string, opts: CommandOptions = {}) {
+    return this.command(
+      opts,
+      this.customersTopic,
+      customerId,
+      'CustomerEmailChanged',
+      (now) => ({ customerId, email, changedAt: now }),
+      async (s) => {
+        await this.options.db
+          .collection('customers')
+          .updateOne({ _id: customerId as never }, { $set: { email } }, { session: s });
+      },
+    );
+  }
+
+  changeMailPreferences(
+    customerId: string,
+    transactionalOptOut: boolean,
+    marketingOptOut: boolean,
+    opts: CommandOptions = {},
+  ) {
+    return this.command(
+      opts,
+      this.customersTopic,
+      customerId,
+      'CustomerMailPreferencesChanged',
+      (now) => ({ customerId, transactionalOptOut, marketingOptOut, changedAt: now }),
+      async (s) => {
+        await this.options.db
+          .collection('customers')
+          .updateOne(
+            { _id: customerId as never },
+            { $set: { transactionalOptOut, marketingOptOut } },
+            { session: s },
+          );
+      },
+    );
+  }
+
+  placeOrder(order: Omit<OrderPlaced, 'placedAt'>, opts: CommandOptions = {}) {
+    return this.command(
+      opts,
+      this.ordersTopic,
+      order.orderId,
+      'OrderPlaced',
+      (now) => ({ ...order, placedAt: now }),
+      async (s, p) => {
+        await this.options.db
+          .collection('orders')
+          .insertOne({ _id: order.orderId as never, status: 'placed', ...p }, { session: s });
+      },
+    );
+  }
+
+  shipOrder(
+    orderId: string,
+    customerId: string,
+    carrier: string,
+    trackingNumber: string,
+    opts: CommandOptions = {},
+  ) {
+    return this.command(
+      opts,
+      this.ordersTopic,
+      orderId,
+      'OrderShipped',
+      (now) => ({
+        orderId,
+        customerId,
+        carrier,
+        trackingNumber,
+        trackingUrl: `https://track.example.test/${trackingNumber}`,
+        shippedAt: now,
+      }),
+      async (s) => {
+        await this.options.db
+          .collection('orders')
+          .updateOne({ _id: orderId as never }, { $set: { status: 'shipped' } }, { session: s });
+      },
+    );
+  }
+
+  cancelOrder(orderId: string, customerId: string, reason: string, opts: CommandOptions = {}) {
+    return this.command(
+      opts,
+      this.ordersTopic,
+      orderId,
+      'OrderCancelled',
+      (now) => ({ orderId, customerId, reason, cancelledAt: now }),
+      async (s) => {
+        await this.options.db
+          .collection('orders')
+          .updateOne({ _id: orderId as never }, { $set: { status: 'cancelled' } }, { session: s });
+      },
+    );
+  }
+
+  /** One command: state change and outbox record in one transaction. Resolves with the event id. */
+  private async command<T extends EventType>(
+    opts: CommandOptions,
+    topic: string,
+    key: string,
+    eventType: T,
+    payloadAt: (now: number) => EventPayloads[T],
+    write: (session: ClientSession, payload: EventPayloads[T]) => Promise<void>,
+  ): Promise<string> {
+    const now = this.options.now();
+    const eventId = this.options.newId();
+    const payload = payloadAt(now.getTime());
+    const envelope = {
+      ...newEnvelope({ eventType, producer: 'example-order-service', eventId, now }),
+      ...(opts.correlationId ? { correlationId: opts.correlationId } : {}),
+    };
+    await this.options.client.withSession((session) =>
+      session.withTransaction(async () => {
+        await write(session, payload);
+        await this.options.outbox.add(session, { topic, key, envelope, payload });
+        if (opts.abort) throw new AbortedOnPurpose(`${eventType} ${key} rolled back on purpose`);
+      }),
+    );
+    return eventId;
+  }
+}

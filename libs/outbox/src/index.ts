@@ -1,0 +1,10 @@
+export { Outbox, type OutboxEvent } from './outbox-writer';
+export { OutboxRelay, type RelayOptions } from './outbox-relay';
+export {
+  OUTBOX_SHARDS,
+  collectionsFor,
+  ensureOutboxIndexes,
+  shardOf,
+  type OutboxRecord,
+} from './outbox-schema';
+export { selectPublishable } from './publish-order';

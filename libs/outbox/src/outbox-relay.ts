@@ -1,0 +1,229 @@
+// The relay core: publishes committed, unpublished records of the shards it leases, in per-key commit
+// order, and marks them published under the lease's fencing token. At least once: a crash between
+// publish and mark publishes again, with the same event id.
+import { randomUUID } from 'node:crypto';
+import type { Db, MongoClient } from 'mongodb';
+import type { Producer } from 'kafkajs';
+import { Registry } from 'prom-client';
+import type { Logger } from '@mailfleet/logger';
+import { ChangeStreamWaker, PollingWaker, type Waker } from './change-waker';
+import {
+  collectionsFor,
+  ensureOutboxIndexes,
+  keyCounterId,
+  type OutboxCollections,
+  type OutboxKeyCounter,
+  type OutboxRecord,
+} from './outbox-schema';
+import { createRelayMetrics, type RelayMetrics } from './relay-metrics';
+import { selectPublishable } from './publish-order';
+import { ShardLeases } from './shard-leases';
+
+export interface RelayOptions {
+  readonly client: MongoClient;
+  readonly db: Db;
+  /** An idempotent kafkajs producer (one request in flight), connected by the caller. */
+  readonly producer: Producer;
+  readonly logger: Logger;
+  readonly metrics?: Registry;
+  readonly collectionPrefix?: string;
+  readonly instanceId?: string;
+  readonly batchSize?: number;
+  /** Sweep interval: the longest a record waits when no change event wakes the relay. */
+  readonly pollIntervalMs?: number;
+  readonly useChangeStream?: boolean;
+  readonly leaseMs?: number;
+  readonly retentionSeconds?: number;
+  /** Test-only fault injection: wait this long between publishing and marking (makes the crash window reachable). */
+  readonly pauseAfterPublishMs?: number;
+  readonly now?: () => Date;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class OutboxRelay {
+  readonly instanceId: string;
+  private readonly collections: OutboxCollections;
+  private readonly leases: ShardLeases;
+  private readonly metrics: RelayMetrics;
+  private readonly now: () => Date;
+  private waker: Waker | undefined;
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private lastLeaseCheck = 0;
+  private healthy = false;
+
+  constructor(private readonly options: RelayOptions) {
+    this.instanceId = options.instanceId ?? `relay-${randomUUID().slice(0, 8)}`;
+    this.collections = collectionsFor(options.collectionPrefix);
+    this.now = options.now ?? (() => new Date());
+    const leaseMs = options.leaseMs ?? 10_000;
+    this.leases = new ShardLeases(options.db, this.collections, {
+      instanceId: this.instanceId,
+      leaseMs,
+      safetyMarginMs: Math.floor(leaseMs / 5),
+      now: this.now,
+    });
+    this.metrics = createRelayMetrics(
+      options.metrics ?? new Registry(),
+      this.records,
+      () => this.leases.validShards().size,
+    );
+  }
+
+  private get records() {
+    return this.options.db.collection<OutboxRecord>(this.collections.records);
+  }
+
+  /** True while the last round reached MongoDB and Kafka. */
+  isHealthy(): boolean {
+    return this.healthy;
+  }
+
+  async start(): Promise<void> {
+    await ensureOutboxIndexes(
+      this.options.db,
+      this.collections,
+      this.options.retentionSeconds ?? 7 * 24 * 3600,
+    );
+    this.waker =
+      this.options.useChangeStream === false
+        ? new PollingWaker()
+        : new ChangeStreamWaker(this.records as never, this.options.logger, () =>
+            this.metrics.streamErrors.inc(),
+          );
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Finishes the round in hand, gives the leases back (so another relay takes over at once) and stops. */
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.waker?.close();
+    await this.loop;
+    await this.leases
+      .releaseAll()
+      .catch((err: unknown) => this.options.logger.warn({ err }, 'could not release leases'));
+  }
+
+  private async run(): Promise<void> {
+    const leaseEvery = Math.floor((this.options.leaseMs ?? 10_000) / 3);
+    let failures = 0;
+    while (this.running) {
+      try {
+        if (Date.now() - this.lastLeaseCheck >= leaseEvery) {
+          await this.stage('lease', () => this.leases.maintain());
+          this.lastLeaseCheck = Date.now();
+        }
+        const published = await this.relayOnce();
+        this.healthy = true;
+        failures = 0;
+        if (published === 0)
+          await this.waker?.wait(Math.min(this.options.pollIntervalMs ?? 1_000, leaseEvery));
+      } catch (err) {
+        this.healthy = false;
+        const delay = Math.min(10_000, 200 * 2 ** failures++) * (0.5 + Math.random() / 2);
+        this.options.logger.warn({ err, retryInMs: Math.round(delay) }, 'relay round failed; retrying');
+        await sleep(delay);
+      }
+    }
+  }
+
+  private async stage<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      this.metrics.errors.inc({ stage: name });
+      throw err;
+    }
+  }
+
+  /** One round: fetch, publish, mark. Returns how many records were published. */
+  async relayOnce(): Promise<number> {
+    const shards = this.leases.validShards();
+    if (shards.size === 0) return 0;
+    const { candidates, counters } = await this.stage('fetch', async () => {
+      const candidates = await this.records
+        .find({ pending: true, shard: { $in: [...shards.keys()] } })
+        .sort({ createdAt: 1, _id: 1 })
+        .limit(this.options.batchSize ?? 500)
+        .toArray();
+      const keyIds = [...new Set(candidates.map((r) => keyCounterId(r.topic, r.key)))];
+      const counters = await this.options.db
+        .collection<OutboxKeyCounter>(this.collections.keys)
+        .find({ _id: { $in: keyIds } })
+        .toArray();
+      return { candidates, counters };
+    });
+    const batch = selectPublishable(candidates, new Map(counters.map((c) => [c._id, c.publishedSeq])));
+    if (batch.length === 0) return 0;
+
+    await this.stage('publish', () => this.publish(batch));
+    const publishedAt = this.now();
+    for (const r of batch)
+      this.metrics.latency.observe((publishedAt.getTime() - r.createdAt.getTime()) / 1000);
+    if (this.options.pauseAfterPublishMs) await sleep(this.options.pauseAfterPublishMs);
+    const marked = await this.stage('mark', () => this.mark(batch, shards, publishedAt));
+    this.metrics.published.inc(marked);
+    return marked;
+  }
+
+  private async publish(batch: readonly OutboxRecord[]): Promise<void> {
+    const byTopic = new Map<string, { key: string; value: Buffer; headers: Record<string, string> }[]>();
+    for (const r of batch) {
+      const list = byTopic.get(r.topic) ?? [];
+      list.push({ key: r.key, value: Buffer.from(r.value.buffer), headers: { ...r.headers } });
+      byTopic.set(r.topic, list);
+    }
+    await this.options.producer.sendBatch({
+      acks: -1,
+      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+    });
+  }
+
+  /** Marks the batch published in one transaction, shard by shard under each lease's fence. */
+  private async mark(
+    batch: readonly OutboxRecord[],
+    shards: Map<number, number>,
+    publishedAt: Date,
+  ): Promise<number> {
+    let marked = 0;
+    await this.options.client.withSession((session) =>
+      session.withTransaction(async () => {
+        marked = 0;
+        const fencedOut = new Set<number>();
+        for (const shard of new Set(batch.map((r) => r.shard))) {
+          if (!(await this.leases.fence(session, shard, shards.get(shard) ?? -1))) fencedOut.add(shard);
+        }
+        const mine = batch.filter((r) => !fencedOut.has(r.shard));
+        if (fencedOut.size > 0) {
+          this.metrics.fencedOff.inc(fencedOut.size);
+          this.options.logger.warn(
+            { shards: [...fencedOut] },
+            'lease lost before marking; the new owner publishes those records again',
+          );
+        }
+        if (mine.length === 0) return;
+        await this.records.updateMany(
+          { _id: { $in: mine.map((r) => r._id) } },
+          { $set: { pending: false, publishedAt } },
+          { session },
+        );
+        const highest = new Map<string, number>();
+        for (const r of mine)
+          highest.set(
+            keyCounterId(r.topic, r.key),
+            Math.max(highest.get(keyCounterId(r.topic, r.key)) ?? 0, r.seq),
+          );
+        await this.options.db.collection<OutboxKeyCounter>(this.collections.keys).bulkWrite(
+          [...highest].map(([id, seq]) => ({
+            updateOne: { filter: { _id: id }, update: { $max: { publishedSeq: seq } } },
+          })),
+          { session },
+        );
+        marked = mine.length;
+      }),
+    );
+    return marked;
+  }
+}

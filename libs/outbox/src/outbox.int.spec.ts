@@ -1,0 +1,221 @@
+// The outbox against the real broker and the local MongoDB server (or MONGO_URL).
+import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { MongoClient } from 'mongodb';
+import { CUSTOMERS_EVENTS, ORDERS_EVENTS, newEnvelope, type TopicDefinition } from '@mailfleet/contracts';
+import { createShopFixture, generateLoad, type ShopFixture } from '@mailfleet/example-orders';
+import { createLogger } from '@mailfleet/logger';
+import {
+  SAMPLE_EVENTS,
+  collectTopic,
+  createTestTopics,
+  firstSeenOrderByKey,
+  kafkaBrokers,
+  mongoUrl,
+  schemaRegistryUrl,
+  startTcpProxy,
+  testTopics,
+  uniqueName,
+  waitFor,
+} from '@mailfleet/testing';
+import { OutboxRelay, type RelayOptions } from './index';
+
+const logger = createLogger('outbox-test', 'silent');
+let topics: TopicDefinition[];
+let fixture: ShopFixture;
+let producer: Producer;
+const relays: OutboxRelay[] = [];
+
+beforeEach(async () => {
+  topics = testTopics([ORDERS_EVENTS, CUSTOMERS_EVENTS]);
+  await createTestTopics(topics);
+  fixture = await createShopFixture({
+    mongoUrl: mongoUrl(),
+    registryUrl: schemaRegistryUrl(),
+    dbName: uniqueName('outbox').replace(/-/g, '_'),
+    ordersTopic: topics[0],
+    customersTopic: topics[1],
+  });
+  producer = new Kafka({ brokers: kafkaBrokers(), logLevel: logLevel.NOTHING }).producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+  });
+  await producer.connect();
+});
+
+afterEach(async () => {
+  for (const r of relays.splice(0)) await r.stop();
+  await producer.disconnect();
+  await fixture.db.dropDatabase();
+  await fixture.close();
+});
+
+async function startRelay(options: Partial<RelayOptions> = {}): Promise<OutboxRelay> {
+  const relay = new OutboxRelay({
+    client: fixture.client,
+    db: fixture.db,
+    producer,
+    logger,
+    leaseMs: 3_000,
+    pollIntervalMs: 200,
+    ...options,
+  });
+  await relay.start();
+  relays.push(relay);
+  return relay;
+}
+
+const pendingCount = () => fixture.db.collection('outbox').countDocuments({ pending: true });
+
+test('a committed transaction is published once with its headers; an aborted one publishes nothing', async () => {
+  const orders = await collectTopic(topics[0]!.name);
+  await startRelay();
+  const kept = await fixture.shop.placeOrder(
+    { ...SAMPLE_EVENTS.OrderPlaced, orderId: 'o-kept' },
+    { correlationId: 'corr-1' },
+  );
+  await expect(
+    fixture.shop.placeOrder({ ...SAMPLE_EVENTS.OrderPlaced, orderId: 'o-rolled-back' }, { abort: true }),
+  ).rejects.toThrow('rolled back on purpose');
+  const after = await fixture.shop.placeOrder({ ...SAMPLE_EVENTS.OrderPlaced, orderId: 'o-after' });
+  try {
+    await orders.waitForEventIds([kept, after]);
+    await waitFor('the outbox to be marked', async () => ((await pendingCount()) === 0 ? true : undefined));
+    await new Promise((r) => setTimeout(r, 1_000));
+  } finally {
+    await orders.stop();
+  }
+  expect(orders.records.map((r) => r.key).sort()).toEqual(['o-after', 'o-kept']);
+  const record = orders.records.find((r) => r.eventId === kept);
+  expect(record?.headers).toMatchObject({
+    'event-type': 'OrderPlaced',
+    'correlation-id': 'corr-1',
+    'causation-id': kept,
+    producer: 'example-order-service',
+  });
+  expect(await fixture.db.collection('orders').countDocuments({ _id: 'o-rolled-back' as never })).toBe(0);
+});
+
+test('an invalid event aborts the whole transaction, business write included', async () => {
+  const bad = { ...SAMPLE_EVENTS.OrderPlaced, orderId: 'o-bad', totalMinor: 12.5 };
+  await expect(fixture.shop.placeOrder(bad)).rejects.toThrow(
+    'OrderPlaced.totalMinor: expected long, got 12.5',
+  );
+  expect(await fixture.db.collection('orders').countDocuments({})).toBe(0);
+  expect(await fixture.db.collection('outbox').countDocuments({})).toBe(0);
+});
+
+test('outbox.add outside a transaction is refused', async () => {
+  const session = fixture.client.startSession();
+  try {
+    const envelope = newEnvelope({
+      eventType: 'OrderPlaced',
+      producer: 't',
+      eventId: uniqueName('e'),
+      now: new Date(),
+    });
+    await expect(
+      fixture.outbox.add(session, {
+        topic: topics[0]!.name,
+        key: 'k',
+        envelope,
+        payload: SAMPLE_EVENTS.OrderPlaced,
+      }),
+    ).rejects.toThrow('must be called inside a transaction');
+  } finally {
+    await session.endSession();
+  }
+});
+
+test('a load with rolled-back commands publishes exactly the committed facts, each key in commit order', async () => {
+  const orders = await collectTopic(topics[0]!.name);
+  const customers = await collectTopic(topics[1]!.name);
+  await startRelay();
+  const load = await generateLoad(fixture.shop, {
+    orders: 40,
+    seed: 7,
+    abortRatio: 0.2,
+    idPrefix: uniqueName('l'),
+  });
+  expect(load.aborted).toBeGreaterThan(0);
+  const ids = load.committed.map((c) => c.eventId);
+  try {
+    await waitFor('every committed fact', async () =>
+      new Set([...orders.records, ...customers.records].map((r) => r.eventId)).size >= ids.length
+        ? true
+        : undefined,
+    );
+    await waitFor('the outbox to be marked', async () => ((await pendingCount()) === 0 ? true : undefined));
+  } finally {
+    await orders.stop();
+    await customers.stop();
+  }
+  const all = [...orders.records, ...customers.records];
+  expect(all.map((r) => r.eventId).sort()).toEqual([...ids].sort());
+  const expected = new Map<string, string[]>();
+  for (const c of load.committed) expected.set(c.key, [...(expected.get(c.key) ?? []), c.eventId]);
+  const seen = new Map([...firstSeenOrderByKey(orders.records), ...firstSeenOrderByKey(customers.records)]);
+  expect(seen).toEqual(expected);
+});
+
+test('the relay wakes on the change stream: with a one-minute sweep interval a record still goes out at once', async () => {
+  const relay = await startRelay({ pollIntervalMs: 60_000, leaseMs: 600_000 });
+  await waitFor('the relay to hold its leases', async () => (relay.isHealthy() ? true : undefined));
+  await new Promise((r) => setTimeout(r, 500));
+  const orders = await collectTopic(topics[0]!.name);
+  try {
+    const id = await fixture.shop.placeOrder({ ...SAMPLE_EVENTS.OrderPlaced, orderId: 'o-streamed' });
+    await orders.waitForEventIds([id], 15_000);
+  } finally {
+    await orders.stop();
+  }
+});
+
+test('without change streams the relay sweeps by polling', async () => {
+  await startRelay({ useChangeStream: false, pollIntervalMs: 100 });
+  const orders = await collectTopic(topics[0]!.name);
+  try {
+    const id = await fixture.shop.placeOrder({ ...SAMPLE_EVENTS.OrderPlaced, orderId: 'o-polled' });
+    await orders.waitForEventIds([id]);
+  } finally {
+    await orders.stop();
+  }
+});
+
+test('MongoDB unavailable for a while (stream broken too): the relay reports it, resumes by itself and loses nothing', async () => {
+  const url = new URL(mongoUrl().replace(/^mongodb:/, 'http:'));
+  const proxy = await startTcpProxy(url.hostname, Number(url.port || 27017));
+  const proxied = new MongoClient(
+    mongoUrl().replace(`${url.hostname}:${url.port}`, `127.0.0.1:${proxy.port}`),
+    {
+      serverSelectionTimeoutMS: 1_000,
+      directConnection: true,
+    },
+  );
+  const relay = new OutboxRelay({
+    client: proxied,
+    db: proxied.db(fixture.db.databaseName),
+    producer,
+    logger,
+    leaseMs: 3_000,
+    pollIntervalMs: 30_000,
+  });
+  await relay.start();
+  const orders = await collectTopic(topics[0]!.name);
+  try {
+    const before = await fixture.shop.placeOrder({ ...SAMPLE_EVENTS.OrderPlaced, orderId: 'o-before' });
+    await orders.waitForEventIds([before]);
+    proxy.cut();
+    const during = [];
+    for (let i = 0; i < 5; i++)
+      during.push(await fixture.shop.placeOrder({ ...SAMPLE_EVENTS.OrderPlaced, orderId: `o-during-${i}` }));
+    await waitFor('the relay to notice the outage', async () => (relay.isHealthy() ? undefined : true));
+    proxy.restore();
+    await orders.waitForEventIds([before, ...during]);
+    expect(relay.isHealthy()).toBe(true);
+  } finally {
+    await orders.stop();
+    await relay.stop();
+    await proxied.close();
+    await proxy.close();
+  }
+});

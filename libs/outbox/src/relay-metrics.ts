@@ -1,0 +1,78 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { Collection } from 'mongodb';
+import type { OutboxRecord } from './outbox-schema';
+
+export type RelayMetrics = ReturnType<typeof createRelayMetrics>;
+
+/** The relay's metrics; backlog and oldest age are read from MongoDB when /metrics is scraped. */
+export function createRelayMetrics(
+  registry: Registry,
+  records: Collection<OutboxRecord>,
+  ownedShards: () => number,
+) {
+  return {
+    published: new Counter({
+      name: 'outbox_relay_published_total',
+      help: 'Records published to Kafka and marked',
+      registers: [registry],
+    }),
+    errors: new Counter({
+      name: 'outbox_relay_errors_total',
+      help: 'Failed relay steps by stage (fetch, publish, mark, lease); the relay retries with backoff',
+      labelNames: ['stage'],
+      registers: [registry],
+    }),
+    streamErrors: new Counter({
+      name: 'outbox_relay_change_stream_errors_total',
+      help: 'Times the change stream broke or could not open (the relay polls meanwhile)',
+      registers: [registry],
+    }),
+    fencedOff: new Counter({
+      name: 'outbox_relay_fenced_off_total',
+      help: 'Mark attempts refused because the shard lease had moved to another relay',
+      registers: [registry],
+    }),
+    latency: new Histogram({
+      name: 'outbox_relay_commit_to_publish_seconds',
+      help: 'Time from outbox.add to the record being acknowledged by Kafka',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    }),
+    backlog: new Gauge({
+      name: 'outbox_relay_backlog',
+      help: 'Committed records not yet published',
+      registers: [registry],
+      async collect() {
+        this.set(await records.countDocuments({ pending: true }).catch(() => Number.NaN));
+      },
+    }),
+    oldestAge: new Gauge({
+      name: 'outbox_relay_oldest_pending_age_seconds',
+      help: 'Age of the oldest committed record not yet published (0 when none)',
+      registers: [registry],
+      async collect() {
+        const oldest = await records
+          .find({ pending: true })
+          .sort({ createdAt: 1 })
+          .limit(1)
+          .next()
+          .catch(() => undefined);
+        this.set(
+          oldest === undefined
+            ? Number.NaN
+            : oldest === null
+              ? 0
+              : (Date.now() - oldest.createdAt.getTime()) / 1000,
+        );
+      },
+    }),
+    owned: new Gauge({
+      name: 'outbox_relay_owned_shards',
+      help: 'Shards this relay instance holds a lease on',
+      registers: [registry],
+      collect() {
+        this.set(ownedShards());
+      },
+    }),
+  };
+}

@@ -1,0 +1,21 @@
+import { z } from 'zod';
+import { baseServiceEnvSchema } from '@mailfleet/config';
+
+const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
+
+/** Everything the relay reads from the environment (README, "Configuration"). */
+export const relayEnvSchema = baseServiceEnvSchema.extend({
+  OUTBOX_COLLECTION_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_]+$/)
+    .default('outbox'),
+  OUTBOX_RETENTION_HOURS: z.coerce.number().positive().default(168),
+  RELAY_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
+  RELAY_POLL_INTERVAL_MS: z.coerce.number().int().min(10).default(1_000),
+  RELAY_USE_CHANGE_STREAM: flag.default(true),
+  RELAY_LEASE_MS: z.coerce.number().int().min(500).default(10_000),
+  RELAY_INSTANCE_ID: z.string().min(1).optional(),
+  /** Test-only: pause between publishing and marking, so a crash in that window can be provoked. */
+  RELAY_PAUSE_AFTER_PUBLISH_MS: z.coerce.number().int().min(0).default(0),
+});
+export type RelayConfig = z.infer<typeof relayEnvSchema>;
