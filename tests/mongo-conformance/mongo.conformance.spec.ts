@@ -293,6 +293,16 @@ describe('TTL indexes', () => {
   });
 });
 
+describe('collMod', () => {
+  test("collMod changes a TTL index's expireAfterSeconds in place", async () => {
+    const a = await fresh('ttl_mod');
+    await a.createIndex({ publishedAt: 1 }, { expireAfterSeconds: 3600, name: 'published_ttl' });
+    await db.command({ collMod: a.collectionName, index: { name: 'published_ttl', expireAfterSeconds: 60 } });
+    const indexes = await a.listIndexes().toArray();
+    expect(indexes.find((i) => i['name'] === 'published_ttl')).toMatchObject({ expireAfterSeconds: 60 });
+  });
+});
+
 describe('GridFS', () => {
   test('upload, download and delete a blob', async () => {
     const bucket = new GridFSBucket(db, {

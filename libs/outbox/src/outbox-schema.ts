@@ -67,10 +67,19 @@ export async function ensureOutboxIndexes(
   const records = db.collection(collections.records);
   await records.createIndex({ pending: 1, shard: 1, createdAt: 1 }, { name: 'pending_by_shard' });
   // Published records disappear after the retention; pending ones have no publishedAt and never expire.
-  await records.createIndex(
-    { publishedAt: 1 },
-    { name: 'published_ttl', expireAfterSeconds: retentionSeconds },
-  );
+  const ttl = (await records.listIndexes().toArray()).find((i) => i['name'] === 'published_ttl');
+  if (!ttl) {
+    await records.createIndex(
+      { publishedAt: 1 },
+      { name: 'published_ttl', expireAfterSeconds: retentionSeconds },
+    );
+  } else if (ttl['expireAfterSeconds'] !== retentionSeconds) {
+    // A changed retention is applied in place; createIndex would refuse the different option.
+    await db.command({
+      collMod: collections.records,
+      index: { name: 'published_ttl', expireAfterSeconds: retentionSeconds },
+    });
+  }
   await db.collection(collections.relays).createIndex({ seenAt: 1 }, { name: 'relay_heartbeat' });
   await db.collection(collections.keys).createIndex({ seq: 1 }, { name: 'key_seq' });
 }

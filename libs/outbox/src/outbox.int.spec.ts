@@ -219,3 +219,16 @@ test('MongoDB unavailable for a while (stream broken too): the relay reports it,
     await proxy.close();
   }
 });
+
+test('published records are marked with publishedAt and expire after the configured retention (TTL index)', async () => {
+  await startRelay({ retentionSeconds: 120 });
+  const id = await fixture.shop.placeOrder({ ...SAMPLE_EVENTS.OrderPlaced, orderId: 'o-ttl' });
+  await waitFor('the record to be marked', async () => ((await pendingCount()) === 0 ? true : undefined));
+  const record = await fixture.db.collection('outbox').findOne({ _id: id as never });
+  expect(record?.['publishedAt']).toBeInstanceOf(Date);
+  const indexes = await fixture.db.collection('outbox').listIndexes().toArray();
+  expect(indexes.find((i) => i['name'] === 'published_ttl')).toMatchObject({
+    key: { publishedAt: 1 },
+    expireAfterSeconds: 120,
+  });
+});

@@ -1,5 +1,6 @@
 import { stackEndpoints } from '@mailfleet/config';
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
 
 /** The MongoDB every test uses: MONGO_URL when set (a real replica set), else the local stack's server. */
 export const mongoUrl = (): string => stackEndpoints().mongoUrl;
@@ -33,4 +34,14 @@ export async function waitFor<T>(
     }
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** A TCP port on 127.0.0.1 that nothing listens on right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
 }

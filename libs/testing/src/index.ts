@@ -1,4 +1,4 @@
-export { kafkaBrokers, mongoUrl, schemaRegistryUrl, uniqueName, waitFor } from './helpers';
+export { freePort, kafkaBrokers, mongoUrl, schemaRegistryUrl, uniqueName, waitFor } from './helpers';
 export { armSinkFault, sinkMessages, type SinkFault, type SinkMessage } from './smtp-sink-client';
 export { SAMPLE_EVENTS } from './event-fixtures';
 export { testTopics, createTestTopics } from './test-topics';

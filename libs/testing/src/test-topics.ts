@@ -10,8 +10,11 @@ export function testTopics(definitions: readonly TopicDefinition[], partitions =
 }
 
 /** Creates the topics (and their DLQs) on the local broker. */
-export async function createTestTopics(definitions: readonly TopicDefinition[]): Promise<void> {
-  const admin = new Kafka({ brokers: kafkaBrokers(), logLevel: logLevel.NOTHING }).admin();
+export async function createTestTopics(
+  definitions: readonly TopicDefinition[],
+  brokers = kafkaBrokers(),
+): Promise<void> {
+  const admin = new Kafka({ brokers, logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   try {
     await applyTopics(admin, definitions, 'local');

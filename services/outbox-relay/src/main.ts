@@ -50,9 +50,9 @@ async function main(): Promise<void> {
     retentionSeconds: Math.round(config.OUTBOX_RETENTION_HOURS * 3600),
     pauseAfterPublishMs: config.RELAY_PAUSE_AFTER_PUBLISH_MS,
   });
-  const started = relay;
+  holder.relay = relay;
   await connectWithRetry(
-    () => started.start(),
+    () => relay.start(),
     (err, delay) => logger.warn({ err, retryInMs: delay }, 'mongodb not reachable yet'),
   );
   logger.info({ instanceId: relay.instanceId, db: config.MONGO_DB }, 'relaying');
