@@ -130,8 +130,11 @@ export class OutboxRelay {
   }
 
   private async stage<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const end = this.metrics.stageSeconds.startTimer({ stage: name });
     try {
-      return await fn();
+      const result = await fn();
+      end();
+      return result;
     } catch (err) {
       this.metrics.errors.inc({ stage: name });
       throw err;

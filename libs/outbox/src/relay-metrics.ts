@@ -22,6 +22,13 @@ export function createRelayMetrics(
       labelNames: ['stage'],
       registers: [registry],
     }),
+    stageSeconds: new Histogram({
+      name: 'outbox_relay_stage_seconds',
+      help: 'Time spent per relay step (lease, fetch, publish, mark)',
+      labelNames: ['stage'],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
     streamErrors: new Counter({
       name: 'outbox_relay_change_stream_errors_total',
       help: 'Times the change stream broke or could not open (the relay polls meanwhile)',
