@@ -1,0 +1,48 @@
+import type { Cause, MailKind } from './translator-state';
+
+export type RejectionCode =
+  'CUSTOMER_UNKNOWN' | 'NO_ADDRESS' | 'MALFORMED_ADDRESS' | 'INVALID_DATA' | 'OTHER';
+
+/** What the translator decided about one mail. Each mailId is decided once, ever (the ledger). */
+export type MailDecision =
+  | {
+      readonly type: 'request';
+      readonly mailId: string;
+      readonly kind: MailKind;
+      readonly templateVersion: number;
+      readonly recipient: {
+        readonly customerId: string;
+        readonly email: string;
+        readonly name: string | null;
+      };
+      readonly locale: string;
+      readonly templateData: Readonly<Record<string, unknown>>;
+      readonly cause: Cause;
+    }
+  | {
+      readonly type: 'suppress';
+      readonly mailId: string;
+      readonly kind: MailKind;
+      readonly customerId: string;
+      readonly reason: string;
+      readonly cause: Cause;
+    }
+  | {
+      readonly type: 'reject';
+      readonly mailId: string;
+      readonly kind: MailKind;
+      readonly customerId: string | null;
+      readonly code: RejectionCode;
+      readonly reason: string;
+      readonly cause: Cause;
+    };
+
+export interface TranslatorPolicy {
+  /** Locales the templates exist in; anything else falls back to `defaultLocale`. */
+  readonly locales: readonly string[];
+  readonly defaultLocale: string;
+  /** How long a mail may wait for its customer before it is rejected. */
+  readonly parkLimitMs: number;
+  /** The template version each kind of mail is rendered with. */
+  readonly templateVersions: Readonly<Record<MailKind, number>>;
+}

@@ -1,0 +1,109 @@
+// Which mail a due intent becomes, for a given customer and order: request, suppress, reject, or park.
+import type { MailDecision, TranslatorPolicy } from './decisions';
+import {
+  isKnown,
+  type Cause,
+  type CustomerReplica,
+  type MailKind,
+  type OrderReplica,
+} from './translator-state';
+
+export interface MailIntent {
+  readonly mailId: string;
+  readonly kind: MailKind;
+  readonly orderId: string;
+  readonly cause: Cause;
+}
+
+const EMAIL = /^[^\s@<>(),;:"[\]]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/;
+
+/** A locale the templates have: the customer's, its language without region, or the default. */
+export function resolveLocale(requested: string | undefined, policy: TranslatorPolicy): string {
+  const wanted = (requested ?? '').trim().toLowerCase();
+  if (policy.locales.includes(wanted)) return wanted;
+  const language = wanted.split(/[-_]/)[0] ?? '';
+  return policy.locales.includes(language) ? language : policy.defaultLocale;
+}
+
+function templateData(
+  kind: MailKind,
+  customer: CustomerReplica,
+  order: OrderReplica | undefined,
+): Record<string, unknown> {
+  const common = { orderId: order?.orderId, customerName: customer.name ?? null };
+  switch (kind) {
+    case 'order-confirmation':
+      return {
+        ...common,
+        currency: order?.placed?.currency,
+        lines: (order?.placed?.lines ?? []).map((l) => ({
+          ...l,
+          lineTotalMinor: l.quantity * l.unitPriceMinor,
+        })),
+        subtotalMinor: order?.placed?.subtotalMinor,
+        shippingMinor: order?.placed?.shippingMinor,
+        taxMinor: order?.placed?.taxMinor,
+        totalMinor: order?.placed?.totalMinor,
+        placedAt: order?.placed?.placedAt,
+      };
+    case 'shipping-notice':
+      return {
+        ...common,
+        carrier: order?.shipped?.carrier,
+        trackingNumber: order?.shipped?.trackingNumber,
+        trackingUrl: order?.shipped?.trackingUrl ?? null,
+      };
+    case 'cancellation-notice':
+      return { ...common, reason: order?.cancelled?.reason };
+    default: {
+      const unreachable: never = kind;
+      throw new Error(`unknown mail kind ${String(unreachable)}`);
+    }
+  }
+}
+
+/** `park` when the customer is not known yet; otherwise the final decision for the mail. */
+export function decideMail(
+  intent: MailIntent,
+  customer: CustomerReplica,
+  order: OrderReplica | undefined,
+  policy: TranslatorPolicy,
+): MailDecision | 'park' {
+  const base = { mailId: intent.mailId, kind: intent.kind, cause: intent.cause };
+  if (!isKnown(customer)) return 'park';
+  if (customer.transactionalOptOut) {
+    return {
+      ...base,
+      type: 'suppress',
+      customerId: customer.customerId,
+      reason: 'the customer opted out of transactional mail',
+    };
+  }
+  const email = (customer.email ?? '').trim();
+  if (email === '') {
+    return {
+      ...base,
+      type: 'reject',
+      customerId: customer.customerId,
+      code: 'NO_ADDRESS',
+      reason: `customer ${customer.customerId} has no e-mail address; ask the customer service to record one (CustomerEmailChanged)`,
+    };
+  }
+  if (email.length > 254 || !EMAIL.test(email)) {
+    return {
+      ...base,
+      type: 'reject',
+      customerId: customer.customerId,
+      code: 'MALFORMED_ADDRESS',
+      reason: `customer ${customer.customerId} has a malformed e-mail address (${JSON.stringify(email.slice(0, 80))}); correct it in the customer service`,
+    };
+  }
+  return {
+    ...base,
+    type: 'request',
+    templateVersion: policy.templateVersions[intent.kind],
+    recipient: { customerId: customer.customerId, email, name: customer.name ?? null },
+    locale: resolveLocale(customer.locale, policy),
+    templateData: templateData(intent.kind, customer, order),
+  };
+}
