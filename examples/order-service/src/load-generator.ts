@@ -12,6 +12,8 @@ export interface LoadOptions {
   /** Commands per second; unlimited when absent. */
   readonly rate?: number;
   readonly idPrefix?: string;
+  /** Interleave customers and orders at random (orders may come before their customer). */
+  readonly interleave?: boolean;
   readonly onProgress?: (done: number, total: number) => void;
 }
 
@@ -19,6 +21,8 @@ export interface CommittedFact {
   readonly eventId: string;
   readonly eventType: string;
   readonly key: string;
+  /** The customer the fact is about (the key itself for customer facts). */
+  readonly customerId: string;
 }
 
 export interface LoadSummary {
@@ -44,6 +48,8 @@ const PRODUCTS = [
   { sku: 'KETTLE-1L', name: 'Kettle, 1 l', unitPriceMinor: 3499 },
 ];
 
+type Step = () => Promise<void>;
+
 export async function generateLoad(shop: ShopService, options: LoadOptions): Promise<LoadSummary> {
   const random = seeded(options.seed ?? 1);
   const prefix = options.idPrefix ?? 'x';
@@ -52,10 +58,13 @@ export async function generateLoad(shop: ShopService, options: LoadOptions): Pro
   const interval = options.rate ? 1000 / options.rate : 0;
   let next = Date.now();
   const customers = Math.max(1, Math.ceil(options.orders / 3));
-  const total = customers + options.orders;
-  let done = 0;
 
-  const run = async (eventType: string, key: string, command: (abort: boolean) => Promise<string>) => {
+  const run = async (
+    eventType: string,
+    key: string,
+    customerId: string,
+    command: (abort: boolean) => Promise<string>,
+  ): Promise<boolean> => {
     if (interval > 0) {
       next += interval;
       const wait = next - Date.now();
@@ -63,27 +72,34 @@ export async function generateLoad(shop: ShopService, options: LoadOptions): Pro
     }
     const abort = random() < (options.abortRatio ?? 0);
     try {
-      committed.push({ eventId: await command(abort), eventType, key });
+      committed.push({ eventId: await command(abort), eventType, key, customerId });
+      return true;
     } catch (err) {
       if (!(err instanceof AbortedOnPurpose)) throw err;
       aborted++;
+      return false;
     }
   };
 
+  // One sequence of steps per entity; a customer's or an order's own steps keep their order.
+  const sequences: Step[][] = [];
   for (let c = 0; c < customers; c++) {
     const customerId = `${prefix}-c${c}`;
-    await run('CustomerRegistered', customerId, (abort) =>
-      shop.registerCustomer(
-        {
-          customerId,
-          email: `${customerId}@example.test`,
-          name: `Customer ${c}`,
-          locale: c % 2 === 0 ? 'en' : 'de',
-        },
-        { abort },
-      ),
-    );
-    options.onProgress?.(++done, total);
+    sequences.push([
+      async () => {
+        await run('CustomerRegistered', customerId, customerId, (abort) =>
+          shop.registerCustomer(
+            {
+              customerId,
+              email: `${customerId}@example.test`,
+              name: `Customer ${c}`,
+              locale: c % 2 === 0 ? 'en' : 'de',
+            },
+            { abort },
+          ),
+        );
+      },
+    ]);
   }
   for (let o = 0; o < options.orders; o++) {
     const orderId = `${prefix}-o${o}`;
@@ -91,34 +107,63 @@ export async function generateLoad(shop: ShopService, options: LoadOptions): Pro
     const product = PRODUCTS[Math.floor(random() * PRODUCTS.length)] ?? PRODUCTS[0]!;
     const quantity = 1 + Math.floor(random() * 3);
     const subtotal = quantity * product.unitPriceMinor;
-    const placedBefore = committed.length;
-    await run('OrderPlaced', orderId, (abort) =>
-      shop.placeOrder(
-        {
-          orderId,
-          customerId,
-          lines: [{ ...product, quantity }],
-          currency: 'EUR',
-          subtotalMinor: subtotal,
-          shippingMinor: 495,
-          taxMinor: Math.round(subtotal * 0.19),
-          totalMinor: subtotal + 495,
-        },
-        { abort },
-      ),
-    );
-    const placed = committed.length > placedBefore;
     const roll = random();
-    if (placed && roll < (options.cancelRatio ?? 0.1)) {
-      await run('OrderCancelled', orderId, (abort) =>
-        shop.cancelOrder(orderId, customerId, 'Customer changed their mind', { abort }),
-      );
-    } else if (placed && roll < (options.cancelRatio ?? 0.1) + (options.shipRatio ?? 0.6)) {
-      await run('OrderShipped', orderId, (abort) =>
-        shop.shipOrder(orderId, customerId, 'DHL', `TRK${o}`, { abort }),
-      );
+    let placed = false;
+    const steps: Step[] = [
+      async () => {
+        placed = await run('OrderPlaced', orderId, customerId, (abort) =>
+          shop.placeOrder(
+            {
+              orderId,
+              customerId,
+              lines: [{ ...product, quantity }],
+              currency: 'EUR',
+              subtotalMinor: subtotal,
+              shippingMinor: 495,
+              taxMinor: Math.round(subtotal * 0.19),
+              totalMinor: subtotal + 495,
+            },
+            { abort },
+          ),
+        );
+      },
+    ];
+    const cancelRatio = options.cancelRatio ?? 0.1;
+    if (roll < cancelRatio) {
+      steps.push(async () => {
+        if (placed)
+          await run('OrderCancelled', orderId, customerId, (abort) =>
+            shop.cancelOrder(orderId, customerId, 'Customer changed their mind', { abort }),
+          );
+      });
+    } else if (roll < cancelRatio + (options.shipRatio ?? 0.6)) {
+      steps.push(async () => {
+        if (placed)
+          await run('OrderShipped', orderId, customerId, (abort) =>
+            shop.shipOrder(orderId, customerId, 'DHL', `TRK${o}`, { abort }),
+          );
+      });
     }
-    options.onProgress?.(++done, total);
+    sequences.push(steps);
+  }
+
+  const total = sequences.reduce((n, s) => n + s.length, 0);
+  let done = 0;
+  if (options.interleave) {
+    // Random interleaving across entities: orders may come before their customer is registered.
+    while (sequences.some((s) => s.length > 0)) {
+      const open = sequences.filter((s) => s.length > 0);
+      const step = open[Math.floor(random() * open.length)]!.shift()!;
+      await step();
+      options.onProgress?.(++done, total);
+    }
+  } else {
+    for (const sequence of sequences) {
+      for (const step of sequence) {
+        await step();
+        options.onProgress?.(++done, total);
+      }
+    }
   }
   return { committed, aborted };
 }

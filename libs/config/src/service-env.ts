@@ -13,6 +13,11 @@ export const baseServiceEnvSchema = kafkaSecurityEnvSchema.extend({
     .transform((s) => s.split(',').map((b) => b.trim())),
   SCHEMA_REGISTRY_URL: z.url().default('http://127.0.0.1:18081'),
   MONGO_URL: z.string().startsWith('mongodb').default('mongodb://127.0.0.1:17017/?directConnection=true'),
+  /** Appended to every topic name (e.g. `.staging`): several environments on one cluster, isolated tests. */
+  TOPIC_SUFFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]*$/)
+    .default(''),
   /** The database the service keeps its state (and its outbox) in. */
   MONGO_DB: z.string().min(1).default('mailfleet'),
 });

@@ -26,7 +26,9 @@ export {
   REPLICATION,
   TOPICS,
   dlqTopicOf,
+  fleetTopics,
   subjectOf,
+  withTopicSuffix,
   type ReplicationProfile,
   type TopicDefinition,
 } from './topics';

@@ -82,3 +82,21 @@ export const REPLICATION = {
   production: { replicationFactor: 3, minInsyncReplicas: 2 },
 } as const;
 export type ReplicationProfile = keyof typeof REPLICATION;
+
+/**
+ * The same topics under suffixed names (e.g. `orders.events.staging`): for several environments on one
+ * cluster, and for tests that must not see each other's records.
+ */
+export const withTopicSuffix = (definitions: readonly TopicDefinition[], suffix: string): TopicDefinition[] =>
+  definitions.map((d) => ({ ...d, name: `${d.name}${suffix}` }));
+
+/** The fleet's topics by role, under their (optionally suffixed) names. */
+export function fleetTopics(suffix = '') {
+  const named = (d: TopicDefinition): TopicDefinition => ({ ...d, name: `${d.name}${suffix}` });
+  return {
+    orders: named(ORDERS_EVENTS),
+    customers: named(CUSTOMERS_EVENTS),
+    mailRequested: named(MAIL_REQUESTED),
+    mailEvents: named(MAIL_EVENTS),
+  };
+}

@@ -9,3 +9,4 @@ export { EventPublisher, type OutgoingEvent } from './event-publisher';
 export { createKafka, type KafkaConnection } from './kafka-client';
 export { backoffDelay, sleep } from './retry';
 export { applyTopics, type TopicChange } from './topic-admin';
+export { registerLagGauge } from './lag-monitor';

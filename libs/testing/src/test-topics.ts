@@ -1,13 +1,19 @@
 import { Kafka, logLevel } from 'kafkajs';
-import type { TopicDefinition } from '@mailfleet/contracts';
+import { withTopicSuffix, type TopicDefinition } from '@mailfleet/contracts';
 import { applyTopics } from '@mailfleet/kafka';
 import { kafkaBrokers, uniqueName } from './helpers';
 
 /** Copies of topic definitions under names no other test uses (same event types, fewer partitions). */
-export function testTopics(definitions: readonly TopicDefinition[], partitions = 3): TopicDefinition[] {
-  const suffix = uniqueName('t');
-  return definitions.map((d) => ({ ...d, name: `${d.name}.${suffix}`, partitions }));
+export function testTopics(
+  definitions: readonly TopicDefinition[],
+  partitions = 3,
+  suffix = `.${uniqueName('t')}`,
+): TopicDefinition[] {
+  return withTopicSuffix(definitions, suffix).map((d) => ({ ...d, partitions }));
 }
+
+/** A suffix for a test's topics; pass it to testTopics and to services as TOPIC_SUFFIX. */
+export const testTopicSuffix = (): string => `.${uniqueName('t')}`;
 
 /** Creates the topics (and their DLQs) on the local broker. */
 export async function createTestTopics(

@@ -1,12 +1,116 @@
-// The order-to-mail translator. Its behaviour arrives with its own issue; until then the process runs
-// the service shell (config validation, logs, /healthz, /readyz, /metrics) so the fleet can be deployed.
-import { baseServiceEnvSchema, loadConfigOrExit } from '@mailfleet/config';
+// The order-to-mail translator process (see docs/translator.md).
+import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { MongoClient } from 'mongodb';
+import { v7 as uuidv7 } from 'uuid';
+import { kafkaSecurity, loadConfigOrExit } from '@mailfleet/config';
+import { EventCodec, fleetTopics } from '@mailfleet/contracts';
+import { ConsumerRunner, createKafka, registerLagGauge } from '@mailfleet/kafka';
 import { startServiceShell } from '@mailfleet/observability';
+import { Outbox, collectionsFor, ensureOutboxIndexes } from '@mailfleet/outbox';
+import { TranslatorStore } from './adapters/translator-store';
+import { translatorEnvSchema } from './config';
+import {
+  createTranslatorHandlers,
+  rejectExpiredParkedMails,
+  type TranslatorDeps,
+} from './handlers/translator-handlers';
+import { createTranslatorMetrics } from './handlers/translator-metrics';
 
-const config = loadConfigOrExit('translator', baseServiceEnvSchema);
-void startServiceShell({
-  service: 'translator',
-  logLevel: config.LOG_LEVEL,
-  opsPort: config.OPS_PORT,
-  readiness: {},
-});
+const SERVICE = 'translator';
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit(SERVICE, translatorEnvSchema);
+  const holder: { runner?: ConsumerRunner; ready: boolean } = { ready: false };
+  const shell = await startServiceShell({
+    service: SERVICE,
+    logLevel: config.LOG_LEVEL,
+    opsPort: config.OPS_PORT,
+    readiness: { consumer: () => holder.ready },
+  });
+  const { logger } = shell;
+  const {
+    orders,
+    customers,
+    mailRequested: requested,
+    mailEvents: events,
+  } = fleetTopics(config.TOPIC_SUFFIX);
+
+  const mongo = new MongoClient(config.MONGO_URL, { appName: SERVICE });
+  await mongo.connect();
+  const db = mongo.db(config.MONGO_DB);
+  const store = new TranslatorStore(db);
+  await store.ensureIndexes();
+  await ensureOutboxIndexes(db, collectionsFor(), 7 * 24 * 3600);
+
+  const codec = new EventCodec(new SchemaRegistry({ host: config.SCHEMA_REGISTRY_URL }), [
+    orders,
+    customers,
+    requested,
+    events,
+  ]);
+  await codec.register();
+  const kafka = createKafka(
+    { brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID ?? SERVICE, ...kafkaSecurity(config) },
+    logger,
+  );
+
+  const deps: TranslatorDeps = {
+    client: mongo,
+    store,
+    outbox: new Outbox(db, codec),
+    policy: {
+      locales: config.TRANSLATOR_LOCALES,
+      defaultLocale: config.TRANSLATOR_DEFAULT_LOCALE,
+      parkLimitMs: config.TRANSLATOR_PARK_LIMIT_MS,
+      templateVersions: {
+        'order-confirmation': config.TRANSLATOR_TEMPLATE_VERSION,
+        'shipping-notice': config.TRANSLATOR_TEMPLATE_VERSION,
+        'cancellation-notice': config.TRANSLATOR_TEMPLATE_VERSION,
+      },
+    },
+    topics: { requested, events },
+    metrics: createTranslatorMetrics(shell.metrics, store),
+    logger,
+    now: () => new Date(),
+    newId: uuidv7,
+  };
+  const runner = new ConsumerRunner({
+    kafka,
+    groupId: config.CONSUMER_GROUP,
+    topics: [orders, customers],
+    codec,
+    handlers: createTranslatorHandlers(deps),
+    logger,
+    metrics: shell.metrics,
+  });
+  holder.runner = runner;
+  await runner.start();
+  holder.ready = true;
+  const admin = kafka.admin();
+  await admin.connect();
+  registerLagGauge(shell.metrics, admin, config.CONSUMER_GROUP, [orders.name, customers.name]);
+
+  const sweep = setInterval(() => {
+    rejectExpiredParkedMails(deps).catch((err: unknown) =>
+      logger.warn({ err }, 'parked-mail sweep failed; retrying next time'),
+    );
+  }, config.TRANSLATOR_EXPIRY_SWEEP_MS);
+  void runner.crashed.then((err) => {
+    logger.fatal({ err }, 'consumer crashed');
+    process.exit(1);
+  });
+  logger.info(
+    { group: config.CONSUMER_GROUP, topics: [orders.name, customers.name], db: config.MONGO_DB },
+    'translating',
+  );
+
+  shell.onShutdown(async () => {
+    clearInterval(sweep);
+    holder.ready = false;
+    await runner.stop();
+    await admin.disconnect();
+    await mongo.close();
+  });
+}
+
+void main();

@@ -1,0 +1,95 @@
+// The translator's MongoDB collections: its replica of customers and orders, its inbox of processed
+// event ids, and its ledger of decided mails. Every write takes the caller's transaction session.
+import type { ClientSession, Db } from 'mongodb';
+import type { CustomerReplica, OrderReplica } from '../domain/translator-state';
+
+type CustomerDoc = CustomerReplica & { _id: string };
+type OrderDoc = OrderReplica & { _id: string };
+
+export interface InboxEntry {
+  _id: string;
+  eventType: string;
+  topic: string;
+  partition: number;
+  offset: string;
+  processedAt: Date;
+}
+
+export interface LedgerEntry {
+  _id: string;
+  outcome: 'requested' | 'suppressed' | 'rejected';
+  eventId: string;
+  decidedAt: Date;
+}
+
+export class TranslatorStore {
+  constructor(private readonly db: Db) {}
+
+  readonly customers = () => this.db.collection<CustomerDoc>('translator_customers');
+  readonly orders = () => this.db.collection<OrderDoc>('translator_orders');
+  readonly inbox = () => this.db.collection<InboxEntry>('translator_inbox');
+  readonly ledger = () => this.db.collection<LedgerEntry>('translator_mails');
+
+  /** Creates the collections and indexes before the first transaction uses them. */
+  async ensureIndexes(): Promise<void> {
+    await this.customers().createIndex({ 'parked.parkedAt': 1 }, { name: 'parked_since' });
+    await this.orders().createIndex({ customerId: 1 }, { name: 'by_customer' });
+    await this.inbox().createIndex({ processedAt: 1 }, { name: 'processed_at' });
+    await this.ledger().createIndex({ decidedAt: 1 }, { name: 'decided_at' });
+  }
+
+  /** Records the event as processed; false when it was processed before (redelivery, replay). */
+  async claim(session: ClientSession, entry: InboxEntry): Promise<boolean> {
+    if (await this.inbox().findOne({ _id: entry._id }, { session, projection: { _id: 1 } })) return false;
+    await this.inbox().insertOne(entry, { session });
+    return true;
+  }
+
+  async customer(session: ClientSession, customerId: string): Promise<CustomerReplica | undefined> {
+    const doc = await this.customers().findOne({ _id: customerId }, { session });
+    return doc ? strip(doc) : undefined;
+  }
+
+  async order(session: ClientSession, orderId: string): Promise<OrderReplica | undefined> {
+    const doc = await this.orders().findOne({ _id: orderId }, { session });
+    return doc ? strip(doc) : undefined;
+  }
+
+  async ordersById(session: ClientSession, orderIds: readonly string[]): Promise<Map<string, OrderReplica>> {
+    if (orderIds.length === 0) return new Map();
+    const docs = await this.orders()
+      .find({ _id: { $in: [...orderIds] } }, { session })
+      .toArray();
+    return new Map(docs.map((d) => [d._id, strip(d)]));
+  }
+
+  /** Writing the customer document also serialises concurrent transactions about the same customer. */
+  async saveCustomer(session: ClientSession, customer: CustomerReplica): Promise<void> {
+    await this.customers().replaceOne({ _id: customer.customerId }, customer, { upsert: true, session });
+  }
+
+  async saveOrder(session: ClientSession, order: OrderReplica): Promise<void> {
+    await this.orders().replaceOne({ _id: order.orderId }, order, { upsert: true, session });
+  }
+
+  /** Records the mail as decided; false when it was decided before (then nothing may be emitted again). */
+  async decide(session: ClientSession, entry: LedgerEntry): Promise<boolean> {
+    if (await this.ledger().findOne({ _id: entry._id }, { session, projection: { _id: 1 } })) return false;
+    await this.ledger().insertOne(entry, { session });
+    return true;
+  }
+
+  /** Customers with a mail parked since before `cutoff`. */
+  async customersParkedBefore(cutoff: number, limit: number): Promise<string[]> {
+    const docs = await this.customers()
+      .find({ 'parked.parkedAt': { $lt: cutoff } }, { projection: { _id: 1 } })
+      .limit(limit)
+      .toArray();
+    return docs.map((d) => d._id);
+  }
+}
+
+function strip<T extends { _id: string }>(doc: T): Omit<T, '_id'> {
+  const { _id, ...rest } = doc;
+  return rest;
+}

@@ -1,0 +1,301 @@
+// The translator as a real process between the example upstream service and the mail topics:
+// exactly one MailRequested per business fact through random interleavings, a full replay, a kill -9
+// mid-batch; parking, expiry, suppression and poison records.
+import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { MongoClient } from 'mongodb';
+import { TOPICS, dlqTopicOf, fleetTopics } from '@mailfleet/contracts';
+import {
+  createShopFixture,
+  generateLoad,
+  type CommittedFact,
+  type ShopFixture,
+} from '@mailfleet/example-orders';
+import { createLogger } from '@mailfleet/logger';
+import { OutboxRelay, collectionsFor, ensureOutboxIndexes } from '@mailfleet/outbox';
+import {
+  collectTopic,
+  createTestTopics,
+  freePort,
+  kafkaBrokers,
+  mongoUrl,
+  schemaRegistryUrl,
+  startServiceProcess,
+  testTopicSuffix,
+  testTopics,
+  uniqueName,
+  waitFor,
+  type CollectedRecord,
+  type ServiceProcess,
+} from '@mailfleet/testing';
+
+jest.setTimeout(240_000);
+
+const kafka = new Kafka({ brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });
+const logger = createLogger('translator-test', 'silent');
+
+let suffix: string;
+let shop: ShopFixture;
+let translatorDb: string;
+let mongo: MongoClient;
+let producer: Producer;
+let relays: OutboxRelay[];
+let group: string;
+let processes: ServiceProcess[];
+
+beforeEach(async () => {
+  suffix = testTopicSuffix();
+  await createTestTopics(testTopics(TOPICS, 3, suffix));
+  const topics = fleetTopics(suffix);
+  shop = await createShopFixture({
+    mongoUrl: mongoUrl(),
+    registryUrl: schemaRegistryUrl(),
+    dbName: uniqueName('shop').replace(/-/g, '_'),
+    ordersTopic: topics.orders,
+    customersTopic: topics.customers,
+  });
+  mongo = new MongoClient(mongoUrl());
+  await mongo.connect();
+  translatorDb = uniqueName('translator').replace(/-/g, '_');
+  await ensureOutboxIndexes(mongo.db(translatorDb), collectionsFor(), 3600);
+  producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  // One relay for the shop's outbox, one for the translator's: as deployed.
+  relays = [shop.db, mongo.db(translatorDb)].map(
+    (db) =>
+      new OutboxRelay({
+        client: db === shop.db ? shop.client : mongo,
+        db,
+        producer,
+        logger,
+        leaseMs: 3_000,
+        pollIntervalMs: 200,
+      }),
+  );
+  for (const r of relays) await r.start();
+  group = uniqueName('translator');
+  processes = [];
+});
+
+afterEach(async () => {
+  for (const p of processes) await p.kill9();
+  for (const r of relays) await r.stop();
+  await producer.disconnect();
+  await shop.db.dropDatabase();
+  await mongo.db(translatorDb).dropDatabase();
+  await shop.close();
+  await mongo.close();
+});
+
+async function startTranslator(extra: Record<string, string> = {}): Promise<ServiceProcess> {
+  const p = startServiceProcess('translator', 'services/translator/src/main.ts', {
+    KAFKA_BROKERS: kafkaBrokers().join(','),
+    SCHEMA_REGISTRY_URL: schemaRegistryUrl(),
+    MONGO_URL: mongoUrl(),
+    MONGO_DB: translatorDb,
+    TOPIC_SUFFIX: suffix,
+    CONSUMER_GROUP: group,
+    OPS_PORT: String(await freePort()),
+    LOG_LEVEL: 'info',
+    ...extra,
+  });
+  processes.push(p);
+  return p;
+}
+
+const MAIL_OF: Record<string, string> = {
+  OrderPlaced: 'order-confirmation',
+  OrderShipped: 'shipping-notice',
+  OrderCancelled: 'cancellation-notice',
+};
+
+/** Every order fact of a registered customer gets its mail (the rules are confluent); the others stay parked. */
+function expectedMailIds(committed: readonly CommittedFact[]): string[] {
+  const registered = new Set(
+    committed.filter((c) => c.eventType === 'CustomerRegistered').map((c) => c.customerId),
+  );
+  return committed
+    .filter((c) => MAIL_OF[c.eventType] && registered.has(c.customerId))
+    .map((c) => `${MAIL_OF[c.eventType]}:${c.key}`)
+    .sort();
+}
+
+/** The mailIds requested, and a check that each has exactly one MailRequested event (relay duplicates share its id). */
+function requestedMailIds(records: readonly CollectedRecord[]): string[] {
+  const eventIdsByMail = new Map<string, Set<string>>();
+  for (const r of records) eventIdsByMail.set(r.key, (eventIdsByMail.get(r.key) ?? new Set()).add(r.eventId));
+  for (const [mailId, ids] of eventIdsByMail)
+    expect({ mailId, events: ids.size }).toEqual({ mailId, events: 1 });
+  return [...eventIdsByMail.keys()].sort();
+}
+
+async function waitForGroupToCatchUp(): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const topics = fleetTopics(suffix);
+    await waitFor(
+      'the translator to consume everything',
+      async () => {
+        for (const topic of [topics.orders.name, topics.customers.name]) {
+          const ends = await admin.fetchTopicOffsets(topic);
+          const [committed] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+          for (const end of ends) {
+            const done = committed?.partitions.find((p) => p.partition === end.partition)?.offset ?? '-1';
+            if (Number(end.high) > 0 && Number(done) < Number(end.high)) return undefined;
+          }
+        }
+        return true;
+      },
+      120_000,
+    );
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+test('random interleavings give exactly one MailRequested per fact; a full replay gives none again', async () => {
+  const requested = await collectTopic(fleetTopics(suffix).mailRequested.name);
+  try {
+    await startTranslator();
+    const load = await generateLoad(shop.shop, {
+      orders: 30,
+      seed: 42,
+      interleave: true,
+      abortRatio: 0.1,
+      idPrefix: uniqueName('r'),
+    });
+    const expected = expectedMailIds(load.committed);
+    await waitFor(
+      'every expected mail',
+      async () => (new Set(requested.records.map((r) => r.key)).size >= expected.length ? true : undefined),
+      120_000,
+    );
+    await waitForGroupToCatchUp();
+    expect(requestedMailIds(requested.records)).toEqual(expected);
+    const before = new Set(requested.records.map((r) => r.eventId));
+
+    // Replay: stop, reset the group to the earliest offsets, start again.
+    expect(await processes[0]!.stop()).toBe(0);
+    const admin = kafka.admin();
+    await admin.connect();
+    for (const topic of [fleetTopics(suffix).orders.name, fleetTopics(suffix).customers.name]) {
+      await admin.resetOffsets({ groupId: group, topic, earliest: true });
+    }
+    await admin.disconnect();
+    await startTranslator();
+    await waitForGroupToCatchUp();
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect(new Set(requested.records.map((r) => r.eventId))).toEqual(before);
+  } finally {
+    await requested.stop();
+  }
+});
+
+test('kill -9 in the middle of a batch, restart: still exactly the expected set', async () => {
+  const requested = await collectTopic(fleetTopics(suffix).mailRequested.name);
+  try {
+    const load = await generateLoad(shop.shop, {
+      orders: 60,
+      seed: 9,
+      interleave: true,
+      idPrefix: uniqueName('k'),
+    });
+    const expected = expectedMailIds(load.committed);
+    const first = await startTranslator();
+    await waitFor(
+      'the translator to be mid-way',
+      async () => (requested.records.length >= 5 ? true : undefined),
+      120_000,
+    );
+    await first.kill9();
+    const seenAtKill = new Set(requested.records.map((r) => r.key)).size;
+    expect(seenAtKill).toBeLessThan(expected.length);
+    await startTranslator();
+    await waitFor(
+      'every expected mail',
+      async () => (new Set(requested.records.map((r) => r.key)).size >= expected.length ? true : undefined),
+      120_000,
+    );
+    await waitForGroupToCatchUp();
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(requestedMailIds(requested.records)).toEqual(expected);
+  } finally {
+    await requested.stop();
+  }
+});
+
+test('suppressed, rejected and parked-then-expired mails are recorded on mail.events; poison goes to the DLQ', async () => {
+  const events = await collectTopic(fleetTopics(suffix).mailEvents.name);
+  const requested = await collectTopic(fleetTopics(suffix).mailRequested.name);
+  const dlq = await collectTopic(dlqTopicOf(fleetTopics(suffix).orders.name));
+  try {
+    await startTranslator({ TRANSLATOR_PARK_LIMIT_MS: '3000', TRANSLATOR_EXPIRY_SWEEP_MS: '500' });
+    const s = shop.shop;
+    await s.registerCustomer({
+      customerId: 'c-optout',
+      email: 'out@example.test',
+      name: 'Out',
+      locale: 'en',
+    });
+    await s.changeMailPreferences('c-optout', true, false);
+    await s.registerCustomer({ customerId: 'c-bad', email: 'not-an-address', name: 'Bad', locale: 'fr' });
+    const order = (orderId: string, customerId: string) =>
+      s.placeOrder({
+        orderId,
+        customerId,
+        lines: [{ sku: 'A', name: 'A', quantity: 1, unitPriceMinor: 100 }],
+        currency: 'EUR',
+        subtotalMinor: 100,
+        shippingMinor: 0,
+        taxMinor: 0,
+        totalMinor: 100,
+      });
+    await order('o-optout', 'c-optout');
+    await order('o-bad', 'c-bad');
+    await order('o-ghost', 'c-ghost');
+    await order('o-late', 'c-late');
+    await producer.send({
+      topic: fleetTopics(suffix).orders.name,
+      messages: [{ key: 'poison', value: Buffer.from('not avro at all') }],
+    });
+    await new Promise((r) => setTimeout(r, 1_000));
+    await s.registerCustomer({
+      customerId: 'c-late',
+      email: 'late@example.test',
+      name: 'Late',
+      locale: 'de-CH',
+    });
+
+    await waitFor(
+      'suppression, rejections and the late request',
+      async () => {
+        const types = events.records.map((r) => `${r.eventType}:${r.key}`);
+        return types.includes('MailSuppressed:order-confirmation:o-optout') &&
+          types.includes('MailRequestRejected:order-confirmation:o-bad') &&
+          types.includes('MailRequestRejected:order-confirmation:o-ghost') &&
+          requested.records.some((r) => r.key === 'order-confirmation:o-late')
+          ? true
+          : undefined;
+      },
+      60_000,
+    );
+    await waitFor('the poison record in the DLQ', async () => (dlq.records.length > 0 ? true : undefined));
+    expect(dlq.records[0]?.value?.toString()).toBe('not avro at all');
+    expect(dlq.records[0]?.headers['dlq-error-code']).toBe('undecodable-record.bad-magic-byte');
+    expect(requested.records.map((r) => r.key)).toEqual(['order-confirmation:o-late']);
+    const ghost = events.records.find((r) => r.key === 'order-confirmation:o-ghost');
+    expect(ghost?.headers['correlation-id']).toBeTruthy();
+    const late = requested.records[0]!;
+    // The mail carries the order fact's correlation id on, with the order event as its cause.
+    const orderEvent = (await shop.db.collection('outbox').findOne({ key: 'o-late' })) as {
+      _id: string;
+      headers: Record<string, string>;
+    } | null;
+    expect(late.headers['causation-id']).toBe(orderEvent?._id);
+    expect(late.headers['correlation-id']).toBe(orderEvent?.headers['correlation-id']);
+  } finally {
+    await events.stop();
+    await requested.stop();
+    await dlq.stop();
+  }
+});
