@@ -33,7 +33,7 @@ export default tseslint.config(
   },
   {
     // Command-line tools talk to a person on a terminal; everything else logs through pino.
-    files: ['tools/**', 'bench/**', 'dev/**', 'examples/**'],
+    files: ['tools/**', 'bench/**', 'dev/**', 'examples/**', '**/*-cli.ts'],
     rules: { 'no-console': 'off' },
   },
 );

@@ -1,12 +1,137 @@
-// The sender service. Its behaviour arrives with its own issue; until then the process runs
-// the service shell (config validation, logs, /healthz, /readyz, /metrics) so the fleet can be deployed.
-import { baseServiceEnvSchema, loadConfigOrExit } from '@mailfleet/config';
+// The sender process: mail.requested -> templates -> SMTP, with retries and dead letters (docs/sender.md).
+import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { MongoClient } from 'mongodb';
+import { v7 as uuidv7 } from 'uuid';
+import { kafkaSecurity, loadConfigOrExit, secretFrom } from '@mailfleet/config';
+import { EventCodec, fleetTopics, type DecodedEvent } from '@mailfleet/contracts';
+import { ConsumerRunner, createKafka, registerLagGauge } from '@mailfleet/kafka';
 import { startServiceShell } from '@mailfleet/observability';
+import { Outbox, collectionsFor, ensureOutboxIndexes } from '@mailfleet/outbox';
+import { SenderStore } from './adapters/sender-store';
+import { SmtpTransport } from './adapters/smtp-transport';
+import { TemplateRenderer } from './adapters/template-renderer';
+import { senderEnvSchema } from './config';
+import { Dispatcher } from './handlers/dispatcher';
+import { createRequestHandler } from './handlers/request-handler';
+import { createSenderMetrics } from './handlers/sender-metrics';
 
-const config = loadConfigOrExit('sender', baseServiceEnvSchema);
-void startServiceShell({
-  service: 'sender',
-  logLevel: config.LOG_LEVEL,
-  opsPort: config.OPS_PORT,
-  readiness: {},
-});
+const SERVICE = 'sender';
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit(SERVICE, senderEnvSchema);
+  const holder = { ready: false };
+  const shell = await startServiceShell({
+    service: SERVICE,
+    logLevel: config.LOG_LEVEL,
+    opsPort: config.OPS_PORT,
+    readiness: { consumer: () => holder.ready },
+  });
+  const { logger } = shell;
+  const { mailRequested, mailEvents } = fleetTopics(config.TOPIC_SUFFIX);
+
+  const renderer = new TemplateRenderer(config.SENDER_TEMPLATES_DIR);
+  const mongo = new MongoClient(config.MONGO_URL, { appName: SERVICE });
+  await mongo.connect();
+  const db = mongo.db(config.MONGO_DB);
+  const store = new SenderStore(db);
+  await store.ensureIndexes();
+  await ensureOutboxIndexes(db, collectionsFor(), 7 * 24 * 3600);
+  const codec = new EventCodec(new SchemaRegistry({ host: config.SCHEMA_REGISTRY_URL }), [
+    mailRequested,
+    mailEvents,
+  ]);
+  await codec.register();
+  const outbox = new Outbox(db, codec);
+  const metrics = createSenderMetrics(shell.metrics);
+  const smtp = new SmtpTransport({
+    host: config.SMTP_HOST,
+    port: config.SMTP_PORT,
+    secure: config.SMTP_SECURE,
+    requireTls: config.SMTP_REQUIRE_TLS,
+    rejectUnauthorized: config.SMTP_TLS_REJECT_UNAUTHORIZED,
+    user: config.SMTP_USER,
+    password: secretFrom(process.env, 'SMTP_PASSWORD'),
+    maxConnections: config.SMTP_POOL_MAX_CONNECTIONS,
+    maxMessages: config.SMTP_POOL_MAX_MESSAGES,
+    timeoutMs: config.SMTP_TIMEOUT_MS,
+  });
+  const now = () => new Date();
+  const dispatcher = new Dispatcher({
+    client: mongo,
+    store,
+    outbox,
+    renderer,
+    smtp,
+    mailEvents,
+    from: config.MAIL_FROM,
+    retry: {
+      maxAttempts: config.SENDER_MAX_ATTEMPTS,
+      initialDelayMs: config.SENDER_RETRY_INITIAL_MS,
+      maxDelayMs: config.SENDER_RETRY_MAX_MS,
+    },
+    concurrency: config.SENDER_CONCURRENCY,
+    ratePerSecond: config.SENDER_RATE_PER_SECOND,
+    pollIntervalMs: config.SENDER_POLL_INTERVAL_MS,
+    sendingGraceMs: config.SENDER_SENDING_GRACE_MS,
+    breaker: { threshold: config.SENDER_BREAKER_THRESHOLD, cooldownMs: config.SENDER_BREAKER_COOLDOWN_MS },
+    metrics,
+    logger,
+    now,
+    newId: uuidv7,
+    crashAfterAccept: config.SENDER_CRASH_AFTER_SMTP_ACCEPT,
+  });
+  const onRequested = createRequestHandler({
+    client: mongo,
+    store,
+    outbox,
+    renderer,
+    mailEvents,
+    messageIdDomain: config.MESSAGE_ID_DOMAIN,
+    metrics,
+    now,
+    newId: uuidv7,
+    onRecorded: () => dispatcher.notify(),
+  });
+  const kafka = createKafka(
+    { brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID ?? SERVICE, ...kafkaSecurity(config) },
+    logger,
+  );
+  const runner = new ConsumerRunner({
+    kafka,
+    groupId: config.CONSUMER_GROUP,
+    topics: [mailRequested],
+    codec,
+    logger,
+    metrics: shell.metrics,
+    handlers: { MailRequested: (event, ctx) => onRequested(event as DecodedEvent<'MailRequested'>, ctx) },
+  });
+  dispatcher.start();
+  await runner.start();
+  holder.ready = true;
+  const admin = kafka.admin();
+  await admin.connect();
+  registerLagGauge(shell.metrics, admin, config.CONSUMER_GROUP, [mailRequested.name]);
+  void runner.crashed.then((err) => {
+    logger.fatal({ err }, 'consumer crashed');
+    process.exit(1);
+  });
+  logger.info(
+    {
+      group: config.CONSUMER_GROUP,
+      topic: mailRequested.name,
+      smtp: `${config.SMTP_HOST}:${config.SMTP_PORT}`,
+    },
+    'sending',
+  );
+
+  shell.onShutdown(async () => {
+    holder.ready = false;
+    await runner.stop();
+    await dispatcher.stop();
+    smtp.close();
+    await admin.disconnect();
+    await mongo.close();
+  });
+}
+
+void main();

@@ -1,0 +1,67 @@
+// The sender's state per mail, in MongoDB: the record that makes "never twice" true, and the queue the
+// dispatcher claims due mails from (the scheduled-retry collection, see docs/sender.md).
+import type { ClientSession, Db } from 'mongodb';
+import type { MailState } from '../domain/mail-state';
+
+type MailDoc = MailState & { _id: string };
+
+export class SenderStore {
+  constructor(private readonly db: Db) {}
+
+  readonly mails = () => this.db.collection<MailDoc>('sender_mails');
+
+  async ensureIndexes(): Promise<void> {
+    await this.mails().createIndex({ status: 1, nextAttemptAt: 1 }, { name: 'due' });
+    await this.mails().createIndex({ status: 1, sendingSince: 1 }, { name: 'in_flight' });
+  }
+
+  /** Records a new mail; false when the mail is known already (redelivery, replay): then nothing happens. */
+  async recordRequest(session: ClientSession, state: MailState): Promise<boolean> {
+    if (await this.mails().findOne({ _id: state.mailId }, { session, projection: { _id: 1 } })) return false;
+    await this.mails().insertOne({ _id: state.mailId, ...state }, { session });
+    return true;
+  }
+
+  /**
+   * Claims the next due mail for one attempt: a requested or retrying mail whose time has come, or a
+   * mail left in `sending` longer than `graceMs` (its sender died mid-attempt: the ambiguous case).
+   * Atomic, so several sender instances never claim the same attempt. Returns the state before the claim.
+   */
+  async claimDue(now: number, graceMs: number): Promise<MailState | null> {
+    const before = await this.mails().findOneAndUpdate(
+      {
+        $or: [
+          { status: { $in: ['requested', 'retrying'] }, nextAttemptAt: { $lte: now } },
+          { status: 'sending', sendingSince: { $lt: now - graceMs } },
+        ],
+      },
+      { $set: { status: 'sending', sendingSince: now }, $inc: { attempt: 1 } },
+      { sort: { nextAttemptAt: 1 }, returnDocument: 'before' },
+    );
+    if (!before) return null;
+    const { _id, ...state } = before;
+    return state;
+  }
+
+  /** Applies the outcome of attempt `attempt`, only if that attempt still owns the mail. */
+  async finish(
+    session: ClientSession,
+    mailId: string,
+    attempt: number,
+    set: Partial<MailState>,
+  ): Promise<boolean> {
+    const result = await this.mails().updateOne(
+      { _id: mailId, status: 'sending', attempt },
+      { $set: set },
+      { session },
+    );
+    return result.matchedCount === 1;
+  }
+
+  async get(mailId: string): Promise<MailState | null> {
+    const doc = await this.mails().findOne({ _id: mailId });
+    if (!doc) return null;
+    const { _id, ...state } = doc;
+    return state;
+  }
+}

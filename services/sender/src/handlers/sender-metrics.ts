@@ -1,0 +1,51 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+export type SenderMetrics = ReturnType<typeof createSenderMetrics>;
+
+export function createSenderMetrics(registry: Registry) {
+  return {
+    sent: new Counter({
+      name: 'sender_mails_sent_total',
+      help: 'Mails the SMTP server accepted',
+      registers: [registry],
+    }),
+    failures: new Counter({
+      name: 'sender_send_failures_total',
+      help: 'Failed send attempts by class (smtp-4xx, smtp-5xx, connection, timeout, invalid-request, unknown)',
+      labelNames: ['class'],
+      registers: [registry],
+    }),
+    retries: new Counter({
+      name: 'sender_retries_scheduled_total',
+      help: 'Attempts scheduled again after a failure',
+      registers: [registry],
+    }),
+    dead: new Counter({
+      name: 'sender_mails_dead_total',
+      help: 'Mails dead-lettered after their attempts',
+      registers: [registry],
+    }),
+    failed: new Counter({
+      name: 'sender_mails_failed_total',
+      help: 'Mails failed for good (5xx, invalid request)',
+      registers: [registry],
+    }),
+    resumed: new Counter({
+      name: 'sender_interrupted_attempts_resumed_total',
+      help: 'Attempts found in `sending` after the grace period (a sender died mid-attempt) and sent again with the same Message-ID',
+      registers: [registry],
+    }),
+    latency: new Histogram({
+      name: 'sender_send_seconds',
+      help: 'SMTP send time per attempt',
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    }),
+    inFlight: new Gauge({ name: 'sender_in_flight', help: 'Send attempts under way', registers: [registry] }),
+    circuitOpen: new Gauge({
+      name: 'sender_smtp_circuit_open',
+      help: '1 while the SMTP circuit breaker is open',
+      registers: [registry],
+    }),
+  };
+}

@@ -1,0 +1,111 @@
+// Never twice: every MailRequested reaches the SMTP sink once (by Message-ID), through redelivery, a full
+// replay of mail.requested and a kill -9 mid-batch; the ambiguous crash after SMTP accepted is resent
+// once, with the same Message-ID.
+import { Kafka, logLevel } from 'kafkajs';
+import { v7 as uuidv7 } from 'uuid';
+import { kafkaBrokers, sinkMessages, waitFor } from '@mailfleet/testing';
+import { messageIdFor } from './domain/mail-state';
+import { createSenderFixture, type SenderFixture } from './sender-test-fixture';
+
+jest.setTimeout(180_000);
+
+let f: SenderFixture;
+beforeEach(async () => {
+  f = await createSenderFixture();
+});
+afterEach(() => f.close());
+
+const countByMessageId = async (messageIds: readonly string[]) =>
+  Promise.all(messageIds.map(async (id) => [id, (await sinkMessages({ messageId: id })).length] as const));
+
+async function waitForAllInSink(messageIds: readonly string[], timeoutMs = 90_000) {
+  await waitFor(
+    'every mail in the sink',
+    async () => ((await countByMessageId(messageIds)).every(([, n]) => n >= 1) ? true : undefined),
+    timeoutMs,
+  );
+}
+
+test('redelivery and a full replay of mail.requested send nothing again', async () => {
+  const requests = Array.from({ length: 8 }, (_, i) => f.request(`replay-${i}`));
+  const eventIds = requests.map(() => uuidv7());
+  await f.publish(requests, eventIds);
+  // Redelivery (same event ids) and a second request for the same mail (another event id).
+  await f.publish(requests, eventIds);
+  await f.publish(requests.slice(0, 2));
+  const sender = await f.startSender();
+  const messageIds = requests.map((r) => messageIdFor(r.mailId, f.domain));
+  await waitForAllInSink(messageIds);
+  await f.waitForEvents(requests[7]!.mailId, 'MailSent', 1);
+
+  expect(await sender.stop()).toBe(0);
+  const admin = new Kafka({ brokers: kafkaBrokers(), logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  await admin.resetOffsets({ groupId: f.group, topic: f.topics.mailRequested.name, earliest: true });
+  await admin.disconnect();
+  await f.startSender();
+  await new Promise((r) => setTimeout(r, 6_000));
+
+  expect((await countByMessageId(messageIds)).filter(([, n]) => n !== 1)).toEqual([]);
+  for (const r of requests) expect(f.eventsFor(r.mailId, 'MailSent').map((e) => e.eventId)).toHaveLength(1);
+  const message = (await sinkMessages({ messageId: messageIds[0] }))[0];
+  expect(message?.subject).toBe(`Your order ${requests[0]!.mailId.split(':')[1]} is confirmed`);
+  expect(message?.headers['x-correlation-id']).toBeTruthy();
+});
+
+test('kill -9 mid-batch: every mail arrives; only an attempt interrupted after SMTP accepted is resent, with the same Message-ID', async () => {
+  const requests = Array.from({ length: 30 }, (_, i) => f.request(`kill-${i}`));
+  await f.publish(requests);
+  const messageIds = requests.map((r) => messageIdFor(r.mailId, f.domain));
+  const first = await f.startSender({ SENDER_RATE_PER_SECOND: '8', SENDER_CONCURRENCY: '2' });
+  await waitFor(
+    'a few mails sent',
+    async () =>
+      (await countByMessageId(messageIds)).filter(([, n]) => n > 0).length >= 5 ? true : undefined,
+    60_000,
+  );
+  await first.kill9();
+  const beforeRestart = (await countByMessageId(messageIds)).filter(([, n]) => n > 0).length;
+  expect(beforeRestart).toBeLessThan(30);
+  await f.startSender({ SENDER_SENDING_GRACE_MS: '1000' });
+  await waitForAllInSink(messageIds);
+  await waitFor('every mail recorded as sent', async () =>
+    (await f.db.collection('sender_mails').countDocuments({ status: 'sent' })) === 30 ? true : undefined,
+  );
+  const counts = await countByMessageId(messageIds);
+  for (const [messageId, n] of counts) {
+    if (n === 1) continue;
+    // The documented ambiguous case: the attempt was interrupted and resumed, so the mail took 2 attempts.
+    expect(n).toBe(2);
+    const state = await f.db.collection('sender_mails').findOne({ messageId });
+    expect(state?.['attempt']).toBe(2);
+  }
+  expect(counts.filter(([, n]) => n === 2).length).toBeLessThanOrEqual(2);
+});
+
+test('a crash after SMTP accepted, before the state was written, is resent once after the grace period with the same Message-ID', async () => {
+  const [request] = [f.request('ambiguous')];
+  await f.publish([request!]);
+  const messageId = messageIdFor(request!.mailId, f.domain);
+  const crashing = await f.startSender({ SENDER_CRASH_AFTER_SMTP_ACCEPT: 'true' });
+  await waitFor(
+    'the crash',
+    async () => (crashing.child.exitCode !== null || crashing.child.signalCode !== null ? true : undefined),
+    60_000,
+  );
+  expect(await sinkMessages({ messageId })).toHaveLength(1);
+  expect(await f.db.collection('sender_mails').findOne({ _id: request!.mailId as never })).toMatchObject({
+    status: 'sending',
+    attempt: 1,
+  });
+
+  await f.startSender({ SENDER_SENDING_GRACE_MS: '1500' });
+  await f.waitForEvents(request!.mailId, 'MailSent', 1);
+  const copies = await sinkMessages({ messageId });
+  expect(copies).toHaveLength(2);
+  expect(new Set(copies.map((c) => c.messageId))).toEqual(new Set([messageId]));
+  expect(await f.db.collection('sender_mails').findOne({ _id: request!.mailId as never })).toMatchObject({
+    status: 'sent',
+    attempt: 2,
+  });
+});
