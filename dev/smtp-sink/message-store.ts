@@ -14,6 +14,13 @@ export interface ReceivedMessage {
   readonly text: string | undefined;
   readonly html: string | undefined;
   readonly size: number;
+  /** Attachments as received: enough to check the bytes arrived intact without storing them twice. */
+  readonly attachments: readonly {
+    readonly filename: string | undefined;
+    readonly contentType: string;
+    readonly size: number;
+    readonly sha256: string;
+  }[];
 }
 
 export interface MessageQuery {

@@ -1,4 +1,5 @@
 // The SMTP side of the sink: accepts every message unless the fault plan says otherwise.
+import { createHash } from 'node:crypto';
 import { simpleParser, type AddressObject } from 'mailparser';
 import { SMTPServer, type SMTPServerSession } from 'smtp-server';
 import type { FaultPlan } from './fault-plan';
@@ -62,6 +63,12 @@ export function createSmtpListener(store: MessageStore, faults: FaultPlan): SMTP
             text: parsed.text,
             html: parsed.html === false ? undefined : parsed.html,
             size: raw.length,
+            attachments: parsed.attachments.map((a) => ({
+              filename: a.filename,
+              contentType: a.contentType,
+              size: a.content.length,
+              sha256: createHash('sha256').update(a.content).digest('hex'),
+            })),
           });
         };
         const delay = fault.kind === 'slow' ? fault.delayMs : 0;

@@ -10,6 +10,12 @@ export interface SinkMessage {
   readonly headers: Readonly<Record<string, string>>;
   readonly text: string | undefined;
   readonly html: string | undefined;
+  readonly attachments: readonly {
+    readonly filename: string | undefined;
+    readonly contentType: string;
+    readonly size: number;
+    readonly sha256: string;
+  }[];
 }
 
 export interface SinkFault {

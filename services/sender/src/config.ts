@@ -21,6 +21,9 @@ export const senderEnvSchema = baseServiceEnvSchema.extend({
     .string()
     .regex(/^[A-Za-z0-9.-]+$/)
     .default('mailfleet.local'),
+  /** Where upstream services store attachment blobs (GridFS); events carry only references. */
+  ATTACHMENTS_DB: z.string().min(1).default('mailfleet_attachments'),
+  ATTACHMENTS_BUCKET: z.string().min(1).default('attachments'),
   SENDER_TEMPLATES_DIR: z.string().min(1).optional(),
   SENDER_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(5),
   SENDER_RETRY_INITIAL_MS: z.coerce.number().int().min(10).default(2_000),

@@ -10,6 +10,7 @@ import { Outbox, collectionsFor, ensureOutboxIndexes } from '@mailfleet/outbox';
 import { SenderStore } from './adapters/sender-store';
 import { SmtpTransport } from './adapters/smtp-transport';
 import { TemplateRenderer } from './adapters/template-renderer';
+import { AttachmentStore } from '@mailfleet/attachments';
 import { senderEnvSchema } from './config';
 import { Dispatcher } from './handlers/dispatcher';
 import { createRequestHandler } from './handlers/request-handler';
@@ -34,6 +35,7 @@ async function main(): Promise<void> {
   await mongo.connect();
   const db = mongo.db(config.MONGO_DB);
   const store = new SenderStore(db);
+  const attachments = new AttachmentStore(mongo.db(config.ATTACHMENTS_DB), config.ATTACHMENTS_BUCKET);
   await store.ensureIndexes();
   await ensureOutboxIndexes(db, collectionsFor(), 7 * 24 * 3600);
   const codec = new EventCodec(new SchemaRegistry({ host: config.SCHEMA_REGISTRY_URL }), [
@@ -61,6 +63,7 @@ async function main(): Promise<void> {
     store,
     outbox,
     renderer,
+    attachments,
     smtp,
     mailEvents,
     from: config.MAIL_FROM,

@@ -109,3 +109,39 @@ test('a crash after SMTP accepted, before the state was written, is resent once 
     attempt: 2,
   });
 });
+
+test('attachments travel by reference: the blob from GridFS arrives intact; a tampered blob fails the mail, not retryable', async () => {
+  const invoice = Buffer.from(`%PDF-1.4 invoice ${uuidv7()}\n`.repeat(2_000));
+  const ref = await f.attachments.put({
+    filename: 'invoice.pdf',
+    contentType: 'application/pdf',
+    content: invoice,
+  });
+  expect(ref.sizeBytes).toBe(invoice.length);
+  const withBlob = f.request('with-attachment', { attachments: [ref] });
+  const tampered = f.request('tampered-attachment', {
+    attachments: [{ ...ref, sha256: '0'.repeat(64) }],
+  });
+  const missing = f.request('missing-attachment', {
+    attachments: [{ ...ref, blobId: '0123456789abcdef01234567' }],
+  });
+  await f.publish([withBlob, tampered, missing]);
+  await f.startSender();
+
+  const messageId = messageIdFor(withBlob.mailId, f.domain);
+  await waitForAllInSink([messageId]);
+  const [message] = await sinkMessages({ messageId });
+  expect(message?.attachments).toEqual([
+    { filename: 'invoice.pdf', contentType: 'application/pdf', size: invoice.length, sha256: ref.sha256 },
+  ]);
+  for (const [request, reason] of [
+    [tampered, 'does not match its reference'],
+    [missing, 'not found'],
+  ] as const) {
+    await f.waitForEvents(request.mailId, 'MailSendFailed', 1);
+    const state = await f.db.collection('sender_mails').findOne({ _id: request.mailId as never });
+    expect(state).toMatchObject({ status: 'failed', history: [{ errorClass: 'invalid-request' }] });
+    expect(String((state?.['history'] as { errorMessage: string }[])[0]?.errorMessage)).toContain(reason);
+    expect(await sinkMessages({ messageId: messageIdFor(request.mailId, f.domain) })).toEqual([]);
+  }
+});

@@ -22,6 +22,7 @@ import {
   waitFor,
   type ServiceProcess,
 } from '@mailfleet/testing';
+import { AttachmentStore } from '@mailfleet/attachments';
 import { stackEndpoints } from '@mailfleet/config';
 
 export async function createSenderFixture(partitions = 3) {
@@ -62,6 +63,7 @@ export async function createSenderFixture(partitions = 3) {
   return {
     topics,
     db,
+    attachments: new AttachmentStore(db),
     events,
     domain,
     group,
@@ -113,6 +115,7 @@ export async function createSenderFixture(partitions = 3) {
         SCHEMA_REGISTRY_URL: schemaRegistryUrl(),
         MONGO_URL: mongoUrl(),
         MONGO_DB: dbName,
+        ATTACHMENTS_DB: dbName,
         TOPIC_SUFFIX: suffix,
         CONSUMER_GROUP: group,
         OPS_PORT: String(opsPort),

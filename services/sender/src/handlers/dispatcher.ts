@@ -5,6 +5,7 @@ import type { MongoClient } from 'mongodb';
 import type { TopicDefinition } from '@mailfleet/contracts';
 import type { Logger } from '@mailfleet/logger';
 import type { Outbox } from '@mailfleet/outbox';
+import { AttachmentError, type AttachmentContent, type AttachmentStore } from '@mailfleet/attachments';
 import { RenderError, parseTemplateData, type TemplateRenderer } from '../adapters/template-renderer';
 import type { SenderStore } from '../adapters/sender-store';
 import type { SmtpTransport } from '../adapters/smtp-transport';
@@ -20,6 +21,7 @@ export interface DispatcherOptions {
   readonly store: SenderStore;
   readonly outbox: Outbox;
   readonly renderer: TemplateRenderer;
+  readonly attachments: AttachmentStore;
   readonly smtp: SmtpTransport;
   readonly mailEvents: TopicDefinition;
   readonly from: string;
@@ -138,6 +140,7 @@ export class Dispatcher {
     }
     const request = before.request;
     let rendered;
+    let attachments: AttachmentContent[];
     try {
       rendered = this.o.renderer.render(
         request.templateId,
@@ -145,8 +148,9 @@ export class Dispatcher {
         request.locale,
         parseTemplateData(request.templateData),
       );
+      attachments = await this.o.attachments.load(request.attachments);
     } catch (err) {
-      if (!(err instanceof RenderError)) throw err;
+      if (!(err instanceof RenderError) && !(err instanceof AttachmentError)) throw err;
       return this.failed(before, attempt, { errorClass: 'invalid-request', message: err.message }, log);
     }
     const end = this.o.metrics.latency.startTimer();
@@ -160,6 +164,7 @@ export class Dispatcher {
         subject: rendered.subject,
         html: rendered.html,
         text: rendered.text,
+        attachments,
         messageId: before.messageId,
         headers: { 'X-Mailfleet-Mail-Id': before.mailId, 'X-Correlation-Id': before.cause.correlationId },
       });

@@ -1,0 +1,1 @@
+export { AttachmentError, AttachmentStore, type AttachmentContent } from './attachment-store';
