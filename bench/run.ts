@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 
-const BENCHES: Record<string, string> = { outbox: 'outbox-relay.bench.ts' };
+const BENCHES: Record<string, string> = { outbox: 'outbox-relay.bench.ts', sender: 'sender.bench.ts' };
 const name = process.argv[2];
 const file = name ? BENCHES[name] : undefined;
 if (!file) {
