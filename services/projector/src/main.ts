@@ -1,12 +1,112 @@
-// The projector service. Its behaviour arrives with its own issue; until then the process runs
-// the service shell (config validation, logs, /healthz, /readyz, /metrics) so the fleet can be deployed.
-import { baseServiceEnvSchema, loadConfigOrExit } from '@mailfleet/config';
+// The projector: builds the read models the dashboard serves from orders.events, mail.requested and
+// mail.events. It has no side effects besides its own projections (and dead letters for poison records
+// seen by the active version), so any replay or rebuild is safe (docs/projector.md).
+import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { MongoClient } from 'mongodb';
+import { loadConfigOrExit, kafkaSecurity } from '@mailfleet/config';
+import { EventCodec, TOPICS, dlqTopicOf, fleetTopics } from '@mailfleet/contracts';
+import { createKafka } from '@mailfleet/kafka';
 import { startServiceShell } from '@mailfleet/observability';
+import { measurePipelineHealth, savePipelineHealth } from './adapters/pipeline-health';
+import { ProjectionMetaStore } from './adapters/projection-meta';
+import { projectorEnvSchema } from './config';
+import { ProjectionController, groupOf } from './handlers/projection-controller';
+import { createProjectorMetrics } from './handlers/projector-metrics';
 
-const config = loadConfigOrExit('projector', baseServiceEnvSchema);
-void startServiceShell({
-  service: 'projector',
-  logLevel: config.LOG_LEVEL,
-  opsPort: config.OPS_PORT,
-  readiness: {},
-});
+const SERVICE = 'projector';
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit(SERVICE, projectorEnvSchema);
+  const holder = { ready: false };
+  const shell = await startServiceShell({
+    service: SERVICE,
+    logLevel: config.LOG_LEVEL,
+    opsPort: config.OPS_PORT,
+    readiness: { projections: () => holder.ready },
+  });
+  const { logger } = shell;
+  const topics = fleetTopics(config.TOPIC_SUFFIX);
+  const inputs = [topics.orders, topics.mailRequested, topics.mailEvents];
+
+  const mongo = new MongoClient(config.MONGO_URL, { appName: SERVICE });
+  await mongo.connect();
+  const db = mongo.db(config.MONGO_DB);
+  const codec = new EventCodec(new SchemaRegistry({ host: config.SCHEMA_REGISTRY_URL }), inputs);
+  const kafka = createKafka(
+    { brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID ?? SERVICE, ...kafkaSecurity(config) },
+    logger,
+  );
+  const admin = kafka.admin();
+  await admin.connect();
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const metrics = createProjectorMetrics(shell.metrics);
+  const meta = new ProjectionMetaStore(db);
+  const controller = new ProjectionController({
+    kafka,
+    admin,
+    producer,
+    codec,
+    client: mongo,
+    db,
+    meta,
+    groupPrefix: config.CONSUMER_GROUP,
+    topics: inputs.map((t) => t.name),
+    chunkSize: config.PROJECTOR_CHUNK_SIZE,
+    switchMaxLag: config.PROJECTOR_SWITCH_MAX_LAG,
+    dropGraceMs: config.PROJECTOR_DROP_GRACE_MS,
+    logger,
+    metrics,
+  });
+  await controller.tick(Date.now());
+  holder.ready = true;
+  void controller.crashed.then((err) => {
+    logger.fatal({ err }, 'projection consumer crashed');
+    process.exit(1);
+  });
+
+  let stopping = false;
+  const every = (ms: number, what: string, round: () => Promise<void>) => {
+    const loop = async () => {
+      while (!stopping) {
+        await round().catch((err: unknown) => logger.warn({ err }, `${what} failed; trying again`));
+        await new Promise((r) => setTimeout(r, ms));
+      }
+    };
+    return loop();
+  };
+  const control = every(config.PROJECTOR_CONTROL_INTERVAL_MS, 'projection control round', () =>
+    controller.tick(Date.now()),
+  );
+  const watched = [
+    ...config.PROJECTOR_WATCH_GROUPS.map((g) => ({
+      group: g.group,
+      topics: g.topics.map((k) => topics[k].name),
+    })),
+    { group: '', topics: inputs.map((t) => t.name) },
+  ];
+  const health = every(config.PROJECTOR_HEALTH_INTERVAL_MS, 'pipeline health measurement', async () => {
+    // The projector's own group follows the active version.
+    const groups = watched.map((w) =>
+      w.group ? w : { ...w, group: groupOf(config.CONSUMER_GROUP, controller.activeVersion) },
+    );
+    const dlqTopics = TOPICS.map((t) => dlqTopicOf(`${t.name}${config.TOPIC_SUFFIX}`));
+    await savePipelineHealth(
+      db,
+      await measurePipelineHealth(admin, mongo, groups, dlqTopics, config.PROJECTOR_OUTBOX_DBS, Date.now()),
+    );
+  });
+  logger.info({ topics: inputs.map((t) => t.name), database: config.MONGO_DB }, 'projecting');
+
+  shell.onShutdown(async () => {
+    holder.ready = false;
+    stopping = true;
+    await Promise.all([control, health]);
+    await controller.stop();
+    await producer.disconnect();
+    await admin.disconnect();
+    await mongo.close();
+  });
+}
+
+void main();

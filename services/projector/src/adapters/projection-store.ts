@@ -1,0 +1,203 @@
+// One version of the projections in MongoDB. Each chunk of records of one partition is applied in ONE
+// transaction together with that partition's checkpoint, so a record is applied exactly once: after a
+// crash the projector resumes from the checkpoint, and a second instance that got the same records
+// (rebalance) conflicts on the checkpoint document, retries, and finds them applied already.
+import type { ClientSession, Collection, Db, MongoClient } from 'mongodb';
+import { keysFor, mailIdOf, project, type ProjectedRecord } from '../domain/project';
+import type {
+  MailView,
+  OrderView,
+  Position,
+  RecipientView,
+  TemplateDayIncrement,
+  TemplateDayView,
+} from '../domain/views';
+
+export interface Checkpoint {
+  readonly _id: string;
+  readonly topic: string;
+  readonly partition: number;
+  /** The last offset applied (or skipped as poison). */
+  readonly offset: string;
+  readonly timestamp: number;
+  readonly updatedAt: number;
+}
+
+export const collectionNames = (version: number) => ({
+  mails: `v${version}_mails`,
+  orders: `v${version}_orders`,
+  recipients: `v${version}_recipients`,
+  templateDays: `v${version}_template_days`,
+  checkpoints: `v${version}_checkpoints`,
+});
+
+const checkpointId = (topic: string, partition: number) => `${topic}:${partition}`;
+
+export class ProjectionStore {
+  readonly names: ReturnType<typeof collectionNames>;
+
+  constructor(
+    private readonly client: MongoClient,
+    private readonly db: Db,
+    readonly version: number,
+  ) {
+    this.names = collectionNames(version);
+  }
+
+  private col<T extends { _id: string }>(name: string): Collection<T> {
+    return this.db.collection<T>(name);
+  }
+
+  async ensureIndexes(): Promise<void> {
+    const mails = this.col<MailView>(this.names.mails);
+    await mails.createIndex({ orderId: 1 }, { name: 'by_order' });
+    await mails.createIndex({ email: 1, requestedAt: -1 }, { name: 'by_recipient' });
+    await mails.createIndex({ status: 1, updatedAt: -1 }, { name: 'by_status' });
+    await this.col<TemplateDayView>(this.names.templateDays).createIndex({ day: 1 }, { name: 'by_day' });
+    await this.col<Checkpoint>(this.names.checkpoints).createIndex({ topic: 1 }, { name: 'by_topic' });
+  }
+
+  async checkpoint(topic: string, partition: number): Promise<Checkpoint | null> {
+    return this.col<Checkpoint>(this.names.checkpoints).findOne({ _id: checkpointId(topic, partition) });
+  }
+
+  async checkpoints(): Promise<Checkpoint[]> {
+    return this.col<Checkpoint>(this.names.checkpoints).find({}).sort({ _id: 1 }).toArray();
+  }
+
+  /** Sets where a rebuild starts (the offset before the first record to apply), unless already set. */
+  async initCheckpoint(topic: string, partition: number, offsetBefore: string): Promise<void> {
+    await this.col<Checkpoint>(this.names.checkpoints).updateOne(
+      { _id: checkpointId(topic, partition) },
+      { $setOnInsert: { topic, partition, offset: offsetBefore, timestamp: 0, updatedAt: Date.now() } },
+      { upsert: true },
+    );
+  }
+
+  /**
+   * Applies `records` (all of one partition, ascending offsets) and moves the checkpoint to `last`
+   * (which may be past the last record: poison records are skipped, not applied). Records at or below
+   * the stored checkpoint are left out. Returns how many records were applied.
+   */
+  async apply(
+    topic: string,
+    partition: number,
+    records: readonly ProjectedRecord[],
+    last: Position,
+  ): Promise<number> {
+    let applied = 0;
+    await this.client.withSession((session) =>
+      session.withTransaction(async () => {
+        applied = 0;
+        const cp = await this.col<Checkpoint>(this.names.checkpoints).findOne(
+          { _id: checkpointId(topic, partition) },
+          { session },
+        );
+        const after = cp ? BigInt(cp.offset) : -1n;
+        if (BigInt(last.offset) <= after) return;
+        const fresh = records.filter((r) => BigInt(r.position.offset) > after);
+        applied = await this.applyInSession(session, fresh);
+        await this.col<Checkpoint>(this.names.checkpoints).updateOne(
+          { _id: checkpointId(topic, partition) },
+          {
+            $set: {
+              topic,
+              partition,
+              offset: last.offset,
+              timestamp: last.timestamp,
+              updatedAt: Date.now(),
+            },
+          },
+          { session, upsert: true },
+        );
+      }),
+    );
+    return applied;
+  }
+
+  private async applyInSession(session: ClientSession, records: readonly ProjectedRecord[]): Promise<number> {
+    // Each document is read once per chunk and written once at its end.
+    const docs = {
+      mails: new Map<string, MailView | null>(),
+      orders: new Map<string, OrderView | null>(),
+      recipients: new Map<string, RecipientView | null>(),
+    };
+    const dirty = { mails: new Set<string>(), orders: new Set<string>(), recipients: new Set<string>() };
+    const load = async <K extends keyof typeof docs>(kind: K, id: string | null) => {
+      if (id === null) return null;
+      const cache = docs[kind] as Map<string, unknown>;
+      if (!cache.has(id)) {
+        cache.set(id, await this.db.collection(this.names[kind]).findOne({ _id: id as never }, { session }));
+      }
+      return cache.get(id) as never;
+    };
+    const days = new Map<string, TemplateDayIncrement[]>();
+    for (const record of records) {
+      const mail = await load('mails', mailIdOf(record.event));
+      const keys = keysFor(record, mail);
+      const changes = project(
+        {
+          mail,
+          order: await load('orders', keys.orderId),
+          recipient: await load('recipients', keys.email),
+        },
+        record,
+      );
+      if (changes.mail) {
+        docs.mails.set(changes.mail._id, changes.mail);
+        dirty.mails.add(changes.mail._id);
+      }
+      if (changes.order) {
+        docs.orders.set(changes.order._id, changes.order);
+        dirty.orders.add(changes.order._id);
+      }
+      if (changes.recipient) {
+        docs.recipients.set(changes.recipient._id, changes.recipient);
+        dirty.recipients.add(changes.recipient._id);
+      }
+      for (const inc of changes.templateDays) {
+        const id = `${inc.templateId}:${inc.day}`;
+        days.set(id, [...(days.get(id) ?? []), inc]);
+      }
+    }
+    for (const kind of ['mails', 'orders', 'recipients'] as const) {
+      for (const id of dirty[kind]) {
+        const doc = docs[kind].get(id) as { _id: string };
+        await this.db
+          .collection<{ _id: string }>(this.names[kind])
+          .replaceOne({ _id: id }, doc, { session, upsert: true });
+      }
+    }
+    for (const [id, incs] of days) {
+      const inc: Record<string, number> = {};
+      let latencyMax = 0;
+      for (const i of incs) {
+        for (const [k, v] of Object.entries(i.counts)) inc[`counts.${k}`] = (inc[`counts.${k}`] ?? 0) + v;
+        if (i.latencyMs !== undefined) {
+          inc['latencySumMs'] = (inc['latencySumMs'] ?? 0) + i.latencyMs;
+          inc['latencyCount'] = (inc['latencyCount'] ?? 0) + 1;
+          latencyMax = Math.max(latencyMax, i.latencyMs);
+        }
+      }
+      const first = incs[0] as TemplateDayIncrement;
+      await this.col<TemplateDayView>(this.names.templateDays).updateOne(
+        { _id: id },
+        {
+          $inc: { latencySumMs: 0, latencyCount: 0, ...inc },
+          $max: { latencyMaxMs: latencyMax },
+          $setOnInsert: { templateId: first.templateId, day: first.day },
+        },
+        { session, upsert: true },
+      );
+    }
+    return records.length;
+  }
+
+  /** Drops every collection of this version. */
+  async drop(): Promise<void> {
+    const existing = new Set(
+      (await this.db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name),
+    );
+    for (const name of Object.values(this.names)) if (existing.has(name)) await this.db.dropCollection(name);
+  }
+}

@@ -1,0 +1,154 @@
+// Feeds one version of the projections from Kafka. The Kafka group offsets are only a hint: where to
+// start is the version's checkpoint per partition, so the first batch after every assignment seeks
+// there if the group's offset disagrees (ahead: records would be skipped; behind: they are filtered).
+import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { UndecodableRecordError, fromKafkaHeaders, type EventCodec } from '@mailfleet/contracts';
+import { deadLetterRecord } from '@mailfleet/kafka';
+import type { Logger } from '@mailfleet/logger';
+import type { ProjectionStore } from '../adapters/projection-store';
+import type { ProjectedRecord } from '../domain/project';
+import type { Position } from '../domain/views';
+import type { ProjectorMetrics } from './projector-metrics';
+
+export interface WorkerOptions {
+  readonly kafka: Kafka;
+  readonly admin: Admin;
+  readonly producer: Producer;
+  readonly codec: EventCodec;
+  readonly store: ProjectionStore;
+  readonly groupId: string;
+  readonly topics: readonly string[];
+  readonly chunkSize: number;
+  readonly logger: Logger;
+  readonly metrics: ProjectorMetrics;
+  /** Poison records go to the DLQ only from the active version: a rebuild must not repeat side effects. */
+  readonly isActive: () => boolean;
+}
+
+export class ProjectionWorker {
+  private consumer: Consumer | undefined;
+  private positioned = new Set<string>();
+  /** Rejects when the consumer crashed for good. */
+  crashed: Promise<never> = new Promise(() => undefined);
+
+  constructor(private readonly o: WorkerOptions) {}
+
+  async start(): Promise<void> {
+    const consumer = this.o.kafka.consumer({ groupId: this.o.groupId, allowAutoTopicCreation: false });
+    this.consumer = consumer;
+    // A new assignment may hand us partitions whose checkpoint differs from the group offset.
+    consumer.on(consumer.events.GROUP_JOIN, () => this.positioned.clear());
+    this.crashed = new Promise((_, reject) => {
+      consumer.on(consumer.events.CRASH, (e) => {
+        if (!e.payload.restart) reject(e.payload.error);
+      });
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics: [...this.o.topics], fromBeginning: true });
+    await consumer.run({
+      eachBatchAutoResolve: false,
+      autoCommit: true,
+      eachBatch: (payload) => this.onBatch(payload),
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.disconnect();
+    this.consumer = undefined;
+  }
+
+  private async onBatch(p: EachBatchPayload): Promise<void> {
+    const { batch } = p;
+    const { topic, partition } = batch;
+    const first = batch.firstOffset();
+    if (first === null || batch.messages.length === 0) return;
+    const key = `${topic}:${partition}`;
+    if (!this.positioned.has(key)) {
+      this.positioned.add(key);
+      const cp = await this.o.store.checkpoint(topic, partition);
+      const start = cp ? BigInt(cp.offset) + 1n : await this.lowWatermark(topic, partition);
+      if (BigInt(first) > start) {
+        this.o.logger.info(
+          { topic, partition, groupOffset: first, checkpoint: cp?.offset ?? null },
+          'group offset is past the checkpoint; seeking back to the checkpoint',
+        );
+        this.consumer?.seek({ topic, partition, offset: start.toString() });
+        return;
+      }
+    }
+    for (let i = 0; i < batch.messages.length; i += this.o.chunkSize) {
+      if (!p.isRunning() || p.isStale()) return;
+      const chunk = batch.messages.slice(i, i + this.o.chunkSize);
+      const records: ProjectedRecord[] = [];
+      for (const message of chunk) {
+        const record = await this.decode(topic, partition, message);
+        if (record) records.push(record);
+      }
+      const lastMessage = chunk[chunk.length - 1] as KafkaMessage;
+      const last: Position = {
+        topic,
+        partition,
+        offset: lastMessage.offset,
+        timestamp: Number(lastMessage.timestamp),
+      };
+      const applied = await this.o.store.apply(topic, partition, records, last);
+      this.o.metrics.records.inc({ version: String(this.o.store.version), outcome: 'applied' }, applied);
+      this.o.metrics.checkpointTimestamp.set(
+        { version: String(this.o.store.version), topic, partition: String(partition) },
+        last.timestamp / 1000,
+      );
+      p.resolveOffset(lastMessage.offset);
+      await p.heartbeat();
+    }
+    await p.commitOffsetsIfNecessary();
+  }
+
+  private async lowWatermark(topic: string, partition: number): Promise<bigint> {
+    const offsets = await this.o.admin.fetchTopicOffsets(topic);
+    return BigInt(offsets.find((o) => o.partition === partition)?.low ?? '0');
+  }
+
+  /** The record to project, or null for a poison record (dead-lettered from the active version). */
+  private async decode(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+  ): Promise<ProjectedRecord | null> {
+    const source = { topic, partition, offset: message.offset };
+    try {
+      const event = await this.o.codec.decode(source, message.value);
+      const headers = fromKafkaHeaders(message.headers ?? {}, event.eventType);
+      if (!headers.ok) {
+        throw new UndecodableRecordError(
+          'missing-header',
+          `required headers missing: ${headers.missing.join(', ')}`,
+          source,
+          message.value,
+        );
+      }
+      return {
+        event,
+        envelope: { eventId: headers.envelope.eventId, correlationId: headers.envelope.correlationId },
+        position: { ...source, timestamp: Number(message.timestamp) },
+      };
+    } catch (err) {
+      // Anything else (the registry unreachable) is retried by failing the batch.
+      if (!(err instanceof UndecodableRecordError)) throw err;
+      this.o.metrics.records.inc({ version: String(this.o.store.version), outcome: 'poison' });
+      if (this.o.isActive()) {
+        const dead = deadLetterRecord(
+          message,
+          source,
+          { code: err.code, reason: err.message },
+          this.o.groupId,
+          new Date(),
+        );
+        await this.o.producer.send({ topic: dead.topic, acks: -1, messages: [dead.message] });
+        this.o.logger.error({ ...source, reason: err.message, dlq: dead.topic }, 'record dead-lettered');
+      } else {
+        this.o.logger.warn({ ...source, reason: err.message }, 'poison record skipped during rebuild');
+      }
+      return null;
+    }
+  }
+}
