@@ -1,6 +1,7 @@
 // Test wiring for the projector: isolated topics and database, the projector as a process, a publisher
 // for the events it reads, and helpers to wait for it and to compare projections.
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import path from 'node:path';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { Kafka, logLevel } from 'kafkajs';
@@ -134,14 +135,20 @@ export async function createProjectorFixture(partitions = 3) {
       processes.push(p);
       return { process: p, opsUrl: `http://127.0.0.1:${opsPort}` };
     },
-    /** Runs `npm run projector:rebuild` against `db` and returns its output. */
-    rebuild(db: Db, args: readonly string[] = []) {
-      const result = spawnSync(
-        process.execPath,
-        ['--import', 'tsx', path.join(repoRoot, 'services/projector/src/rebuild-cli.ts'), ...args],
-        { cwd: repoRoot, env: { ...process.env, ...envFor(db.databaseName, 0, {}) }, encoding: 'utf8' },
-      );
-      return { status: result.status, output: `${result.stdout}${result.stderr}` };
+    /** Runs the rebuild command against `db` (without blocking the test's other loops). */
+    async rebuild(db: Db, args: readonly string[] = []) {
+      try {
+        const { stdout, stderr } = await promisify(execFile)(
+          process.execPath,
+          ['--import', 'tsx', path.join(repoRoot, 'services/projector/src/rebuild-cli.ts'), ...args],
+          // The command opens no ops port; any valid number does.
+          { cwd: repoRoot, env: { ...process.env, ...envFor(db.databaseName, 9464, {}) }, encoding: 'utf8' },
+        );
+        return { status: 0, output: `${stdout}${stderr}` };
+      } catch (err) {
+        const e = err as { code?: number; stdout?: string; stderr?: string };
+        return { status: e.code ?? 1, output: `${e.stdout ?? ''}${e.stderr ?? ''}` };
+      }
     },
     async meta(db: Db): Promise<ProjectionMeta | null> {
       return db.collection<ProjectionMeta>(META_COLLECTION).findOne({ _id: 'projections' });

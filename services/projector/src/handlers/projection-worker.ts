@@ -36,8 +36,14 @@ export class ProjectionWorker {
   async start(): Promise<void> {
     const consumer = this.o.kafka.consumer({ groupId: this.o.groupId, allowAutoTopicCreation: false });
     this.consumer = consumer;
-    // A new assignment may hand us partitions whose checkpoint differs from the group offset.
-    consumer.on(consumer.events.GROUP_JOIN, () => this.positioned.clear());
+    // A new assignment may hand us partitions whose checkpoint differs from the group offset: seek each
+    // to its checkpoint at once (if the group offset is at the end, no batch would ever tell us).
+    consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      this.positioned.clear();
+      void this.seekToCheckpoints(e.payload.memberAssignment).catch((err: unknown) =>
+        this.o.logger.warn({ err }, 'could not seek to the checkpoints; the first batch will'),
+      );
+    });
     this.crashed = new Promise((_, reject) => {
       consumer.on(consumer.events.CRASH, (e) => {
         if (!e.payload.restart) reject(e.payload.error);
@@ -101,6 +107,18 @@ export class ProjectionWorker {
       await p.heartbeat();
     }
     await p.commitOffsetsIfNecessary();
+  }
+
+  private async seekToCheckpoints(assignment: Record<string, number[]>): Promise<void> {
+    for (const [topic, partitions] of Object.entries(assignment)) {
+      for (const partition of partitions) {
+        const cp = await this.o.store.checkpoint(topic, partition);
+        const start = cp ? BigInt(cp.offset) + 1n : await this.lowWatermark(topic, partition);
+        this.consumer?.seek({ topic, partition, offset: start.toString() });
+        this.positioned.add(`${topic}:${partition}`);
+      }
+    }
+    this.o.logger.info({ assignment }, 'assigned partitions positioned at their checkpoints');
   }
 
   private async lowWatermark(topic: string, partition: number): Promise<bigint> {
