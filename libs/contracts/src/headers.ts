@@ -1,4 +1,5 @@
 // The envelope every record carries in its Kafka headers.
+import { UndecodableRecordError } from './contract-errors';
 import type { EventType } from './generated/events';
 
 export const HEADERS = {
@@ -90,4 +91,26 @@ export function fromKafkaHeaders(
       traceparent: read('traceparent'),
     },
   };
+}
+
+/**
+ * The envelope of a decoded record; a record without the required headers can never be handled, so it
+ * is undecodable (and goes to the DLQ with its bytes).
+ */
+export function requireEnvelope(
+  headers: RawHeaders,
+  eventType: EventType,
+  source: { readonly topic: string; readonly partition: number; readonly offset: string },
+  raw: Buffer | null,
+): Envelope {
+  const read = fromKafkaHeaders(headers, eventType);
+  if (!read.ok) {
+    throw new UndecodableRecordError(
+      'missing-header',
+      `required headers missing: ${read.missing.join(', ')}`,
+      source,
+      raw,
+    );
+  }
+  return read.envelope;
 }

@@ -7,7 +7,15 @@ export {
   type DecodedEvent,
   type RecordSource,
 } from './event-codec';
-export { HEADERS, fromKafkaHeaders, headerText, newEnvelope, toKafkaHeaders, type Envelope } from './headers';
+export {
+  HEADERS,
+  fromKafkaHeaders,
+  headerText,
+  newEnvelope,
+  requireEnvelope,
+  toKafkaHeaders,
+  type Envelope,
+} from './headers';
 export {
   COMPATIBILITY_LEVELS,
   canRead,

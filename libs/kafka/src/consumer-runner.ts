@@ -3,8 +3,7 @@
 import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { Registry } from 'prom-client';
 import {
-  UndecodableRecordError,
-  fromKafkaHeaders,
+  requireEnvelope,
   type DecodedEvent,
   type Envelope,
   type EventCodec,
@@ -128,15 +127,7 @@ export class ConsumerRunner {
       try {
         const decoded = await this.options.codec.decode(source, message.value);
         eventType = decoded.eventType;
-        const headers = fromKafkaHeaders(message.headers, decoded.eventType);
-        if (!headers.ok) {
-          throw new UndecodableRecordError(
-            'missing-header',
-            `required headers missing: ${headers.missing.join(', ')}`,
-            source,
-            message.value,
-          );
-        }
+        const envelope = requireEnvelope(message.headers, decoded.eventType, source, message.value);
         const handler = this.options.handlers[decoded.eventType] as
           ((e: DecodedEvent, c: HandlerContext) => Promise<void>) | undefined;
         if (!handler) {
@@ -148,7 +139,6 @@ export class ConsumerRunner {
           });
           return true;
         }
-        const { envelope } = headers;
         const context = {
           correlationId: envelope.correlationId,
           eventId: envelope.eventId,

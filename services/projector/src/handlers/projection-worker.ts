@@ -2,7 +2,7 @@
 // start is the version's checkpoint per partition, so the first batch after every assignment seeks
 // there if the group's offset disagrees (ahead: records would be skipped; behind: they are filtered).
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
-import { UndecodableRecordError, fromKafkaHeaders, type EventCodec } from '@mailfleet/contracts';
+import { UndecodableRecordError, requireEnvelope, type EventCodec } from '@mailfleet/contracts';
 import { deadLetterRecord } from '@mailfleet/kafka';
 import type { Logger } from '@mailfleet/logger';
 import type { ProjectionStore } from '../adapters/projection-store';
@@ -27,7 +27,8 @@ export interface WorkerOptions {
 
 export class ProjectionWorker {
   private consumer: Consumer | undefined;
-  private positioned = new Set<string>();
+  /** Per partition, the next offset this version has to apply (forgotten on every new assignment). */
+  private readonly next = new Map<string, bigint>();
   /** Rejects when the consumer crashed for good. */
   crashed: Promise<never> = new Promise(() => undefined);
 
@@ -39,7 +40,7 @@ export class ProjectionWorker {
     // A new assignment may hand us partitions whose checkpoint differs from the group offset: seek each
     // to its checkpoint at once (if the group offset is at the end, no batch would ever tell us).
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
-      this.positioned.clear();
+      this.next.clear();
       void this.seekToCheckpoints(e.payload.memberAssignment).catch((err: unknown) =>
         this.o.logger.warn({ err }, 'could not seek to the checkpoints; the first batch will'),
       );
@@ -69,22 +70,32 @@ export class ProjectionWorker {
     const first = batch.firstOffset();
     if (first === null || batch.messages.length === 0) return;
     const key = `${topic}:${partition}`;
-    if (!this.positioned.has(key)) {
-      this.positioned.add(key);
-      const cp = await this.o.store.checkpoint(topic, partition);
-      const start = cp ? BigInt(cp.offset) + 1n : await this.lowWatermark(topic, partition);
-      if (BigInt(first) > start) {
-        this.o.logger.info(
-          { topic, partition, groupOffset: first, checkpoint: cp?.offset ?? null },
-          'group offset is past the checkpoint; seeking back to the checkpoint',
-        );
-        this.consumer?.seek({ topic, partition, offset: start.toString() });
-        return;
-      }
+    let start = this.next.get(key);
+    if (start === undefined) {
+      start = await this.startOf(topic, partition);
+      this.next.set(key, start);
     }
-    for (let i = 0; i < batch.messages.length; i += this.o.chunkSize) {
+    if (BigInt(first) > start) {
+      // Never skip: the group's offset is past what this version applied.
+      this.o.logger.info(
+        { topic, partition, groupOffset: first, next: start.toString() },
+        'group offset is past the checkpoint; seeking back to the checkpoint',
+      );
+      this.consumer?.seek({ topic, partition, offset: start.toString() });
+      return;
+    }
+    // Records applied already (a redelivery) are left out before decoding, so a poison record among
+    // them is not dead-lettered again.
+    const from = start;
+    const messages = batch.messages.filter((m) => BigInt(m.offset) >= from);
+    if (messages.length === 0) {
+      p.resolveOffset(batch.lastOffset());
+      await p.commitOffsetsIfNecessary();
+      return;
+    }
+    for (let i = 0; i < messages.length; i += this.o.chunkSize) {
       if (!p.isRunning() || p.isStale()) return;
-      const chunk = batch.messages.slice(i, i + this.o.chunkSize);
+      const chunk = messages.slice(i, i + this.o.chunkSize);
       const records: ProjectedRecord[] = [];
       for (const message of chunk) {
         const record = await this.decode(topic, partition, message);
@@ -103,6 +114,7 @@ export class ProjectionWorker {
         { version: String(this.o.store.version), topic, partition: String(partition) },
         last.timestamp / 1000,
       );
+      this.next.set(key, BigInt(lastMessage.offset) + 1n);
       p.resolveOffset(lastMessage.offset);
       await p.heartbeat();
     }
@@ -112,13 +124,18 @@ export class ProjectionWorker {
   private async seekToCheckpoints(assignment: Record<string, number[]>): Promise<void> {
     for (const [topic, partitions] of Object.entries(assignment)) {
       for (const partition of partitions) {
-        const cp = await this.o.store.checkpoint(topic, partition);
-        const start = cp ? BigInt(cp.offset) + 1n : await this.lowWatermark(topic, partition);
+        const start = await this.startOf(topic, partition);
+        this.next.set(`${topic}:${partition}`, start);
         this.consumer?.seek({ topic, partition, offset: start.toString() });
-        this.positioned.add(`${topic}:${partition}`);
       }
     }
     this.o.logger.info({ assignment }, 'assigned partitions positioned at their checkpoints');
+  }
+
+  /** The next offset this version has to apply: after its checkpoint, or the start of the log. */
+  private async startOf(topic: string, partition: number): Promise<bigint> {
+    const cp = await this.o.store.checkpoint(topic, partition);
+    return cp ? BigInt(cp.offset) + 1n : this.lowWatermark(topic, partition);
   }
 
   private async lowWatermark(topic: string, partition: number): Promise<bigint> {
@@ -135,18 +152,10 @@ export class ProjectionWorker {
     const source = { topic, partition, offset: message.offset };
     try {
       const event = await this.o.codec.decode(source, message.value);
-      const headers = fromKafkaHeaders(message.headers ?? {}, event.eventType);
-      if (!headers.ok) {
-        throw new UndecodableRecordError(
-          'missing-header',
-          `required headers missing: ${headers.missing.join(', ')}`,
-          source,
-          message.value,
-        );
-      }
+      const envelope = requireEnvelope(message.headers ?? {}, event.eventType, source, message.value);
       return {
         event,
-        envelope: { eventId: headers.envelope.eventId, correlationId: headers.envelope.correlationId },
+        envelope: { eventId: envelope.eventId, correlationId: envelope.correlationId },
         position: { ...source, timestamp: Number(message.timestamp) },
       };
     } catch (err) {
