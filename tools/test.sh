@@ -25,4 +25,12 @@ stop_stack() { if [ "$started_here" = 1 ]; then npm run -s stack -- down; fi; }
 trap stop_stack EXIT
 
 step "integration and MongoDB conformance tests (MongoDB: ${MONGO_URL:-local stack})"
-npx jest --selectProjects int conformance "${jest_flags[@]}"
+# A bound on the whole run, so a wedged server fails the run with a clear message instead of eating CI's
+# time limit; a healthy run takes about ten minutes on a 2-core machine.
+int_timeout="${MAILFLEET_INT_TIMEOUT:-45m}"
+status=0
+timeout --kill-after=30s "$int_timeout" npx jest --selectProjects int conformance "${jest_flags[@]}" || status=$?
+if [ "$status" = 124 ] || [ "$status" = 137 ]; then
+  echo "test: the integration tests did not finish within $int_timeout (MAILFLEET_INT_TIMEOUT); see .stack/*/logs" >&2
+fi
+exit "$status"

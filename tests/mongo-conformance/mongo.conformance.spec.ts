@@ -3,6 +3,9 @@
 // every local candidate are recorded in docs/mongodb-compatibility.md.
 import { GridFSBucket, MongoClient, MongoServerError, type Db, type Document } from 'mongodb';
 import { randomUUID } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import path from 'node:path';
 import { mongoUrl } from '@mailfleet/testing';
 
 let client: MongoClient;
@@ -322,4 +325,29 @@ describe('GridFS', () => {
     await bucket.delete(id as never);
     expect(await bucket.find({ _id: id as never }).toArray()).toEqual([]);
   });
+});
+
+describe('abandoned transactions', () => {
+  // A service killed mid-transaction leaves the transaction open on the server; mongod aborts it once it
+  // is older than transactionLifetimeLimitSeconds, and only then can plain writers of its documents
+  // proceed. Every kill -9 test in the fleet relies on this (the stand-in needed a reaper for it).
+  test('a transaction left open by a killed client is aborted after its lifetime and unblocks writers', async () => {
+    const a = await fresh('tx_abandoned');
+    await a.insertOne({ _id: 'd' as never, writer: 'initial' });
+    const child = spawn(
+      process.execPath,
+      [path.join(__dirname, 'abandon-transaction.mjs'), mongoUrl(), db.databaseName, a.collectionName, 'd'],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const [, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+    expect(out).toContain('in-transaction');
+    expect(signal).toBe('SIGKILL');
+
+    // Blocks until the server aborts the abandoned transaction (60 s by default); a server that never
+    // does fails this test by its timeout — that wedge is what the test exists to catch.
+    await a.updateOne({ _id: 'd' as never }, { $set: { writer: 'survivor' } });
+    expect(await a.findOne({ _id: 'd' as never })).toMatchObject({ writer: 'survivor' });
+  }, 150_000);
 });

@@ -45,8 +45,10 @@ export const mongo: Component = {
 
   launch(ctx) {
     return {
-      command: path.join(venvDir(ctx), 'bin', 'secantusd-py'),
+      // SecantusDB's own command line plus mongod's background transaction reaper (see the script).
+      command: path.join(venvDir(ctx), 'bin', 'python'),
       args: [
+        path.join(ctx.repoRoot, 'infra', 'mongo', 'secantusd_with_txn_reaper.py'),
         '--host',
         '127.0.0.1',
         '--port',
@@ -61,6 +63,7 @@ export const mongo: Component = {
         '--log-level',
         'WARNING',
       ],
+      env: { MAILFLEET_MONGO_TXN_LIFETIME_SECONDS: String(ctx.env.MAILFLEET_MONGO_TXN_LIFETIME_SECONDS) },
     };
   },
 

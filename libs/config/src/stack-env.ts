@@ -20,6 +20,11 @@ export const stackEnvSchema = z.object({
     .default('768m'),
   MAILFLEET_REGISTRY_PORT: port(18081),
   MAILFLEET_MONGO_PORT: port(17017),
+  /**
+   * transactionLifetimeLimitSeconds of the local MongoDB stand-in: how long a transaction abandoned by a
+   * killed client keeps blocking writers before it is aborted. mongod's default.
+   */
+  MAILFLEET_MONGO_TXN_LIFETIME_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   MAILFLEET_SMTP_PORT: port(11025),
   MAILFLEET_SMTP_API_PORT: port(18025),
 });

@@ -7,7 +7,9 @@ import { kafkaBrokers, sinkMessages, waitFor } from '@mailfleet/testing';
 import { messageIdFor } from './domain/mail-state';
 import { createSenderFixture, type SenderFixture } from './sender-test-fixture';
 
-jest.setTimeout(180_000);
+// A kill -9 can leave a transaction open; MongoDB releases its documents only after the transaction
+// lifetime (60 s), so the tests after a kill allow for that.
+jest.setTimeout(240_000);
 
 let f: SenderFixture;
 beforeEach(async () => {
@@ -18,7 +20,7 @@ afterEach(() => f.close());
 const countByMessageId = async (messageIds: readonly string[]) =>
   Promise.all(messageIds.map(async (id) => [id, (await sinkMessages({ messageId: id })).length] as const));
 
-async function waitForAllInSink(messageIds: readonly string[], timeoutMs = 90_000) {
+async function waitForAllInSink(messageIds: readonly string[], timeoutMs = 150_000) {
   await waitFor(
     'every mail in the sink',
     async () => ((await countByMessageId(messageIds)).every(([, n]) => n >= 1) ? true : undefined),

@@ -22,7 +22,13 @@ export const translatorEnvSchema = baseServiceEnvSchema.extend({
     .int()
     .min(1_000)
     .default(24 * 60 * 60 * 1000),
-  TRANSLATOR_EXPIRY_SWEEP_MS: z.coerce.number().int().min(100).default(60_000),
+  /**
+   * How long mails for a customer who has just become known wait for the customer's follow-up events
+   * (say, an opt-out right after registering) before they are decided. See isSettledFor.
+   */
+  TRANSLATOR_SETTLE_MS: z.coerce.number().int().min(0).default(2_000),
+  /** How often parked mails are checked (settled customers decided, unknown ones expired). */
+  TRANSLATOR_PARKED_SWEEP_MS: z.coerce.number().int().min(100).default(1_000),
   TRANSLATOR_TEMPLATE_VERSION: z.coerce.number().int().min(1).default(1),
 });
 export type TranslatorConfig = z.infer<typeof translatorEnvSchema>;

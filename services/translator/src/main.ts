@@ -11,7 +11,7 @@ import { TranslatorStore } from './adapters/translator-store';
 import { translatorEnvSchema } from './config';
 import {
   createTranslatorHandlers,
-  rejectExpiredParkedMails,
+  sweepParkedMails,
   type TranslatorDeps,
 } from './handlers/translator-handlers';
 import { createTranslatorMetrics } from './handlers/translator-metrics';
@@ -62,6 +62,7 @@ async function main(): Promise<void> {
       locales: config.TRANSLATOR_LOCALES,
       defaultLocale: config.TRANSLATOR_DEFAULT_LOCALE,
       parkLimitMs: config.TRANSLATOR_PARK_LIMIT_MS,
+      settleMs: config.TRANSLATOR_SETTLE_MS,
       templateVersions: {
         'order-confirmation': config.TRANSLATOR_TEMPLATE_VERSION,
         'shipping-notice': config.TRANSLATOR_TEMPLATE_VERSION,
@@ -90,11 +91,18 @@ async function main(): Promise<void> {
   await admin.connect();
   registerLagGauge(shell.metrics, admin, config.CONSUMER_GROUP, [orders.name, customers.name]);
 
-  const sweep = setInterval(() => {
-    rejectExpiredParkedMails(deps).catch((err: unknown) =>
-      logger.warn({ err }, 'parked-mail sweep failed; retrying next time'),
-    );
-  }, config.TRANSLATOR_EXPIRY_SWEEP_MS);
+  // Rescheduled after each run, so a slow sweep never overlaps the next one.
+  let sweep: NodeJS.Timeout | undefined;
+  const scheduleSweep = () => {
+    sweep = setTimeout(() => {
+      sweepParkedMails(deps)
+        .catch((err: unknown) => logger.warn({ err }, 'parked-mail sweep failed; retrying next time'))
+        .finally(() => {
+          if (holder.ready) scheduleSweep();
+        });
+    }, config.TRANSLATOR_PARKED_SWEEP_MS);
+  };
+  scheduleSweep();
   void runner.crashed.then((err) => {
     logger.fatal({ err }, 'consumer crashed');
     process.exit(1);
@@ -105,7 +113,7 @@ async function main(): Promise<void> {
   );
 
   shell.onShutdown(async () => {
-    clearInterval(sweep);
+    clearTimeout(sweep);
     holder.ready = false;
     await runner.stop();
     await admin.disconnect();

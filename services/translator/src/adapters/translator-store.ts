@@ -79,6 +79,15 @@ export class TranslatorStore {
     return true;
   }
 
+  /** Known customers with parked mails who became known before `knownBefore` (their settle time is up). */
+  async customersSettledWithParked(knownBefore: number, limit: number): Promise<string[]> {
+    const docs = await this.customers()
+      .find({ 'parked.0': { $exists: true }, knownSince: { $lt: knownBefore } }, { projection: { _id: 1 } })
+      .limit(limit)
+      .toArray();
+    return docs.map((d) => d._id);
+  }
+
   /** Customers with a mail parked since before `cutoff`. */
   async customersParkedBefore(cutoff: number, limit: number): Promise<string[]> {
     const docs = await this.customers()

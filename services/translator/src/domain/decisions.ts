@@ -43,6 +43,8 @@ export interface TranslatorPolicy {
   readonly defaultLocale: string;
   /** How long a mail may wait for its customer before it is rejected. */
   readonly parkLimitMs: number;
+  /** How long mails wait for the follow-up events of a customer who has just become known. */
+  readonly settleMs: number;
   /** The template version each kind of mail is rendered with. */
   readonly templateVersions: Readonly<Record<MailKind, number>>;
 }

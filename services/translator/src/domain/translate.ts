@@ -16,6 +16,8 @@ import type { MailDecision, TranslatorPolicy } from './decisions';
 import { decideMail, type MailIntent } from './mail-rules';
 import {
   emptyCustomer,
+  isKnown,
+  isSettledFor,
   mailIdOf,
   type Cause,
   type CustomerReplica,
@@ -35,6 +37,8 @@ export type CustomerFact =
 
 export interface Context {
   readonly cause: Cause;
+  /** When the fact happened (the event's occurred-at); `now` is when we handle it. */
+  readonly occurredAt: number;
   readonly now: number;
   readonly policy: TranslatorPolicy;
 }
@@ -75,7 +79,10 @@ const KIND_OF: Readonly<Record<OrderFact['type'], MailKind>> = {
   OrderCancelled: 'cancellation-notice',
 };
 
-/** An order fact: update the order replica; the mail it makes due is decided, or parked on the customer. */
+/**
+ * An order fact: update the order replica; the mail it makes due is decided, or parked on the customer
+ * while the customer is unknown or has only just become known (isSettledFor).
+ */
 export function onOrderFact(
   fact: OrderFact,
   state: { order?: OrderReplica | undefined; customer?: CustomerReplica | undefined },
@@ -90,10 +97,13 @@ export function onOrderFact(
     orderId: order.orderId,
     cause: ctx.cause,
   };
-  const decision = decideMail(intent, customer, order, ctx.policy);
+  const settled = isSettledFor(customer, ctx.occurredAt, ctx.now, ctx.policy.settleMs);
+  const decision = settled ? decideMail(intent, customer, order, ctx.policy) : 'park';
   if (decision === 'park') {
     const already = customer.parked.some((p) => p.mailId === intent.mailId);
-    const parked = already ? customer.parked : [...customer.parked, { ...intent, parkedAt: ctx.now }];
+    const parked = already
+      ? customer.parked
+      : [...customer.parked, { ...intent, parkedAt: ctx.now, factAt: ctx.occurredAt }];
     return { order, customer: { ...customer, parked }, decisions: [] };
   }
   return { order, customer, decisions: [decision] };
@@ -118,23 +128,36 @@ function evolveCustomer(customer: CustomerReplica, fact: CustomerFact): Customer
   }
 }
 
-/** A customer fact: update the replica, and decide every parked mail the customer is now known for. */
+/** A customer fact: update the replica, and decide every parked mail the replica is now settled for. */
 export function onCustomerFact(
   fact: CustomerFact,
   state: { customer?: CustomerReplica | undefined; orders: ReadonlyMap<string, OrderReplica> },
   ctx: Context,
 ): Outcome {
-  const customer = evolveCustomer(state.customer ?? emptyCustomer(fact.payload.customerId), fact);
-  return releaseParked(customer, state.orders, ctx.policy);
+  const before = state.customer ?? emptyCustomer(fact.payload.customerId);
+  const evolved = evolveCustomer(before, fact);
+  const customer: CustomerReplica = {
+    ...evolved,
+    knownSince: before.knownSince ?? (isKnown(evolved) ? ctx.now : undefined),
+    currentAsOf: Math.max(before.currentAsOf ?? 0, ctx.occurredAt),
+  };
+  return releaseSettled(customer, state.orders, ctx.now, ctx.policy);
 }
 
-function releaseParked(
+/**
+ * Decides the parked mails the replica is settled for (isSettledFor); the others stay parked. Called for
+ * every customer fact, and by the periodic sweep once a newly known customer's settle time has passed.
+ */
+export function releaseSettled(
   customer: CustomerReplica,
   orders: ReadonlyMap<string, OrderReplica>,
+  now: number,
   policy: TranslatorPolicy,
 ): Outcome {
   const decisions: MailDecision[] = [];
   const stillParked = customer.parked.filter((p) => {
+    // Parked before factAt existed: decided as soon as the customer is known, as it was then.
+    if (!isSettledFor(customer, p.factAt ?? 0, now, policy.settleMs)) return true;
     const decision = decideMail(p, customer, orders.get(p.orderId), policy);
     if (decision === 'park') return true;
     decisions.push(decision);
@@ -143,8 +166,12 @@ function releaseParked(
   return { customer: { ...customer, parked: stillParked }, decisions };
 }
 
-/** Parked longer than the policy allows: rejected as CUSTOMER_UNKNOWN, so nothing waits silently forever. */
+/**
+ * Parked longer than the policy allows while the customer is still unknown: rejected as CUSTOMER_UNKNOWN,
+ * so nothing waits silently forever. (Mails of a known customer are released by releaseSettled.)
+ */
 export function expireParked(customer: CustomerReplica, now: number, policy: TranslatorPolicy): Outcome {
+  if (isKnown(customer)) return { customer, decisions: [] };
   const expired = customer.parked.filter((p) => now - p.parkedAt >= policy.parkLimitMs);
   if (expired.length === 0) return { customer, decisions: [] };
   const minutes = Math.round(policy.parkLimitMs / 60_000);

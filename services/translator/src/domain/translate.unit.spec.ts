@@ -1,5 +1,13 @@
 import type { TranslatorPolicy } from './decisions';
-import { expireParked, onCustomerFact, onOrderFact, type Context, type OrderFact } from './translate';
+import {
+  expireParked,
+  onCustomerFact,
+  onOrderFact,
+  releaseSettled,
+  type Context,
+  type CustomerFact,
+  type OrderFact,
+} from './translate';
 import { resolveLocale } from './mail-rules';
 import { emptyCustomer, type CustomerReplica } from './translator-state';
 
@@ -7,9 +15,15 @@ const policy: TranslatorPolicy = {
   locales: ['en', 'de'],
   defaultLocale: 'en',
   parkLimitMs: 60 * 60_000,
+  settleMs: 2_000,
   templateVersions: { 'order-confirmation': 1, 'shipping-notice': 1, 'cancellation-notice': 1 },
 };
-const ctx: Context = { cause: { eventId: 'e-1', correlationId: 'c-1' }, now: 1_000_000, policy };
+const ctx: Context = {
+  cause: { eventId: 'e-1', correlationId: 'c-1' },
+  occurredAt: 999_000,
+  now: 1_000_000,
+  policy,
+};
 const ada: CustomerReplica = {
   ...emptyCustomer('c-42'),
   email: 'ada@example.test',
@@ -128,6 +142,7 @@ describe('out of order: orders for customers not seen yet', () => {
         kind: 'order-confirmation',
         orderId: 'o-1',
         parkedAt: ctx.now,
+        factAt: ctx.occurredAt,
         cause: ctx.cause,
       },
     ]);
@@ -139,7 +154,7 @@ describe('out of order: orders for customers not seen yet', () => {
     expect(second.customer.parked).toHaveLength(1);
   });
 
-  test('when the customer registers, parked mails are requested with the order data', () => {
+  test('when the customer registers (after the order), parked mails are requested with the order data', () => {
     const parked = onOrderFact(placed, {}, ctx);
     const registered = onCustomerFact(
       {
@@ -153,7 +168,7 @@ describe('out of order: orders for customers not seen yet', () => {
         },
       },
       { customer: parked.customer, orders: new Map([['o-1', parked.order!]]) },
-      { ...ctx, cause: { eventId: 'e-reg', correlationId: 'c-reg' } },
+      { ...ctx, occurredAt: ctx.occurredAt + 1, cause: { eventId: 'e-reg', correlationId: 'c-reg' } },
     );
     expect(registered.customer.parked).toEqual([]);
     expect(registered.decisions).toHaveLength(1);
@@ -223,5 +238,73 @@ describe('locales', () => {
     [undefined, 'en'],
   ])('%s renders as %s', (requested, expected) => {
     expect(resolveLocale(requested, policy)).toBe(expected);
+  });
+});
+
+describe("settling: a newly known customer's follow-up events are not overtaken", () => {
+  const registered: CustomerFact = {
+    type: 'CustomerRegistered',
+    payload: { customerId: 'c-42', email: 'ada@example.test', name: 'Ada', locale: 'en', registeredAt: 1 },
+  };
+  const optedOut: CustomerFact = {
+    type: 'CustomerMailPreferencesChanged',
+    payload: { customerId: 'c-42', transactionalOptOut: true, marketingOptOut: false, changedAt: 2 },
+  };
+  const orderAt = ctx.occurredAt;
+  const before = { ...ctx, occurredAt: orderAt - 10 };
+
+  test('registered, then opted out, then ordered: translated in between, the mail is still suppressed', () => {
+    const parked = onOrderFact(placed, {}, ctx);
+    const orders = new Map([['o-1', parked.order!]]);
+    // The registration happened before the order: the opt-out may still be on its way.
+    const known = onCustomerFact(registered, { customer: parked.customer, orders }, before);
+    expect(known.decisions).toEqual([]);
+    expect(known.customer.parked).toHaveLength(1);
+    const optOut = onCustomerFact(optedOut, { customer: known.customer, orders }, before);
+    expect(optOut.decisions).toEqual([]);
+    // The settle time passes without news: the mail is decided from what the replica knows by then.
+    expect(releaseSettled(optOut.customer, orders, ctx.now + policy.settleMs - 1, policy).decisions).toEqual(
+      [],
+    );
+    const settled = releaseSettled(optOut.customer, orders, ctx.now + policy.settleMs, policy);
+    expect(settled.customer.parked).toEqual([]);
+    expect(settled.decisions).toEqual([
+      expect.objectContaining({ type: 'suppress', mailId: 'order-confirmation:o-1' }),
+    ]);
+  });
+
+  test('a customer event that happened after the order proves the replica current: decided at once', () => {
+    const parked = onOrderFact(placed, {}, ctx);
+    const orders = new Map([['o-1', parked.order!]]);
+    const known = onCustomerFact(registered, { customer: parked.customer, orders }, before);
+    const later = onCustomerFact(
+      optedOut,
+      { customer: known.customer, orders },
+      { ...ctx, occurredAt: orderAt + 1 },
+    );
+    expect(later.decisions).toEqual([expect.objectContaining({ type: 'suppress' })]);
+  });
+
+  test('an order for a customer known only moments ago waits for the settle time too', () => {
+    const known = onCustomerFact(registered, { orders: new Map() }, before);
+    const justAfter = onOrderFact(placed, { customer: known.customer }, { ...ctx, now: ctx.now + 1 });
+    expect(justAfter.decisions).toEqual([]);
+    expect(justAfter.customer.parked).toHaveLength(1);
+    const longAfter = onOrderFact(
+      placed,
+      { customer: known.customer },
+      { ...ctx, now: ctx.now + policy.settleMs },
+    );
+    expect(longAfter.decisions).toEqual([expect.objectContaining({ type: 'request' })]);
+  });
+
+  test('a replica written before knownSince existed counts as known long ago', () => {
+    expect(onOrderFact(placed, { customer: ada }, ctx).decisions).toHaveLength(1);
+  });
+
+  test('the park limit only rejects mails whose customer is still unknown', () => {
+    const parked = onOrderFact(placed, {}, ctx);
+    const known = onCustomerFact(registered, { customer: parked.customer, orders: new Map() }, before);
+    expect(expireParked(known.customer, ctx.now + policy.parkLimitMs, policy).decisions).toEqual([]);
   });
 });

@@ -15,6 +15,8 @@ export interface ParkedMail {
   readonly kind: MailKind;
   readonly orderId: string;
   readonly parkedAt: number;
+  /** When the fact that made the mail due happened (its occurred-at); absent if parked by version 1. */
+  readonly factAt?: number | undefined;
   readonly cause: Cause;
 }
 
@@ -26,6 +28,10 @@ export interface CustomerReplica {
   readonly locale?: string | undefined;
   readonly transactionalOptOut: boolean;
   readonly marketingOptOut: boolean;
+  /** Our clock when the customer became known (first address). */
+  readonly knownSince?: number | undefined;
+  /** The latest occurred-at among the customer events applied: the replica is current as of then. */
+  readonly currentAsOf?: number | undefined;
   readonly parked: readonly ParkedMail[];
 }
 
@@ -66,5 +72,18 @@ export const emptyCustomer = (customerId: string): CustomerReplica => ({
 
 /** A customer is known once we have an address for them. */
 export const isKnown = (c: CustomerReplica): boolean => c.email !== undefined;
+
+/**
+ * Whether a mail for a fact that happened at `factAt` may be decided from this replica now. The customer's
+ * own events arrive in order on their partition of customers.events, but independently of the orders
+ * topic: a customer who registered and opted out right away, then ordered, can have the order translated
+ * between the two customer events. So the replica must be current as of the fact (a customer event
+ * that happened later has been applied, hence every earlier one too), or the customer must have been
+ * known for `settleMs`, the time a follow-up event gets to arrive.
+ */
+export const isSettledFor = (c: CustomerReplica, factAt: number, now: number, settleMs: number): boolean =>
+  isKnown(c) &&
+  // A replica without knownSince was written before the field existed: known long ago.
+  ((c.currentAsOf ?? 0) >= factAt || c.knownSince === undefined || now - c.knownSince >= settleMs);
 
 export const mailIdOf = (kind: MailKind, orderId: string): string => `${kind}:${orderId}`;

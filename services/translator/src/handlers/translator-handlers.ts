@@ -11,6 +11,7 @@ import {
   expireParked,
   onCustomerFact,
   onOrderFact,
+  releaseSettled,
   type CustomerFact,
   type OrderFact,
   type Outcome,
@@ -44,7 +45,12 @@ export function createTranslatorHandlers(deps: TranslatorDeps): EventHandlers {
       };
       return {
         before: state.customer,
-        outcome: onOrderFact(fact, state, { cause, now, policy: deps.policy }),
+        outcome: onOrderFact(fact, state, {
+          cause,
+          occurredAt: occurredAtOf(ctx, now),
+          now,
+          policy: deps.policy,
+        }),
       };
     });
   };
@@ -58,7 +64,11 @@ export function createTranslatorHandlers(deps: TranslatorDeps): EventHandlers {
       );
       return {
         before: current,
-        outcome: onCustomerFact(fact, { customer: current, orders }, { cause, now, policy: deps.policy }),
+        outcome: onCustomerFact(
+          fact,
+          { customer: current, orders },
+          { cause, occurredAt: occurredAtOf(ctx, now), now, policy: deps.policy },
+        ),
       };
     });
   };
@@ -70,6 +80,12 @@ export function createTranslatorHandlers(deps: TranslatorDeps): EventHandlers {
     CustomerEmailChanged: customer('CustomerEmailChanged'),
     CustomerMailPreferencesChanged: customer('CustomerMailPreferencesChanged'),
   };
+}
+
+/** The fact's own time; a producer clock we cannot read counts as "now" (it only shortens a wait). */
+function occurredAtOf(ctx: HandlerContext, now: number): number {
+  const at = Date.parse(ctx.envelope.occurredAt);
+  return Number.isFinite(at) ? at : now;
 }
 
 async function handle(
@@ -152,30 +168,43 @@ async function emit(
   return emitted;
 }
 
-/** The periodic sweep: mails parked too long are rejected, each customer in its own transaction. */
-export async function rejectExpiredParkedMails(deps: TranslatorDeps): Promise<number> {
-  const cutoff = deps.now().getTime() - deps.policy.parkLimitMs;
-  let rejected = 0;
-  for (const customerId of await deps.store.customersParkedBefore(cutoff + 1, 100)) {
+/**
+ * The periodic sweep over parked mails, each customer in its own transaction: mails of customers known for
+ * longer than the settle time are decided; mails whose customer is still unknown after the park limit are
+ * rejected (CUSTOMER_UNKNOWN), so nothing waits silently forever.
+ */
+export async function sweepParkedMails(deps: TranslatorDeps): Promise<number> {
+  const now = deps.now().getTime();
+  const customerIds = new Set([
+    ...(await deps.store.customersSettledWithParked(now - deps.policy.settleMs, 100)),
+    ...(await deps.store.customersParkedBefore(now - deps.policy.parkLimitMs + 1, 100)),
+  ]);
+  let decided = 0;
+  for (const customerId of customerIds) {
     let emitted: MailDecision[] = [];
     await deps.client.withSession((session) =>
       session.withTransaction(async () => {
-        const now = deps.now();
+        const at = deps.now();
         const customer = await deps.store.customer(session, customerId);
         if (!customer) return;
-        const outcome = expireParked(customer, now.getTime(), deps.policy);
-        await persist(deps, session, outcome);
-        emitted = await emit(deps, session, outcome.decisions, now);
+        const orders = await deps.store.ordersById(
+          session,
+          customer.parked.map((p) => p.orderId),
+        );
+        const released = releaseSettled(customer, orders, at.getTime(), deps.policy);
+        const expired = expireParked(released.customer, at.getTime(), deps.policy);
+        await persist(deps, session, expired);
+        emitted = await emit(deps, session, [...released.decisions, ...expired.decisions], at);
       }),
     );
     for (const d of emitted) {
       deps.metrics.decisions.inc({ outcome: OUTCOME[d.type], kind: d.kind });
-      deps.logger.warn(
-        { mailId: d.mailId, customerId, correlationId: d.cause.correlationId },
-        'parked mail expired: customer unknown',
-      );
+      const fields = { mailId: d.mailId, outcome: OUTCOME[d.type], correlationId: d.cause.correlationId };
+      if (d.type === 'reject' && d.code === 'CUSTOMER_UNKNOWN')
+        deps.logger.warn({ ...fields, customerId }, 'parked mail expired: customer unknown');
+      else deps.logger.info(fields, 'parked mail decided');
     }
-    rejected += emitted.length;
+    decided += emitted.length;
   }
-  return rejected;
+  return decided;
 }
