@@ -2,7 +2,12 @@
 // libs never import services, and a service's domain/ stays pure (contracts and errors only).
 import path from 'node:path';
 
-const DOMAIN_ALLOWED_PACKAGES = new Set(['@mailfleet/contracts', '@mailfleet/errors']);
+// read-models holds document shapes and collection names only: pure, like contracts.
+const DOMAIN_ALLOWED_PACKAGES = new Set([
+  '@mailfleet/contracts',
+  '@mailfleet/errors',
+  '@mailfleet/read-models',
+]);
 
 function locate(file, root) {
   const rel = path.relative(root, file).split(path.sep);
@@ -46,7 +51,8 @@ export const layeringRule = {
           } else if (here.domain && !target.domain) {
             context.report({
               node,
-              message: 'domain/ may import only domain/, @mailfleet/contracts and @mailfleet/errors.',
+              message:
+                'domain/ may import only domain/, @mailfleet/contracts, @mailfleet/errors and @mailfleet/read-models.',
             });
           }
           return;

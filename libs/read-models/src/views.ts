@@ -1,5 +1,4 @@
-// The documents the projector writes and the dashboard reads. One version of the projections is a set of
-// collections `v<version>_<name>`; readers find the active version in `projection_meta`.
+// The documents the projector writes and the dashboard reads.
 
 /** Where a record came from: every view says how fresh it is. */
 export interface Position {

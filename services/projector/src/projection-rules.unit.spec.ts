@@ -1,7 +1,7 @@
 import type { AnyDecodedEvent, EventPayloads, EventType } from '@mailfleet/contracts';
 import { SAMPLE_EVENTS } from '@mailfleet/testing';
 import { keysFor, mailIdOf, project, type Loaded, type ProjectedRecord } from './domain/project';
-import type { MailView, OrderView, RecipientView, TemplateDayIncrement } from './domain/views';
+import type { MailView, OrderView, RecipientView, TemplateDayIncrement } from '@mailfleet/read-models';
 
 let offset = 0;
 function record<T extends EventType>(type: T, change: Partial<EventPayloads[T]> = {}): ProjectedRecord {

@@ -29,8 +29,7 @@ import {
   waitFor,
   type ServiceProcess,
 } from '@mailfleet/testing';
-import { META_COLLECTION, type ProjectionMeta } from './adapters/projection-meta';
-import { collectionNames } from './adapters/projection-store';
+import { META_COLLECTION, collectionNames, type ProjectionMeta } from '@mailfleet/read-models';
 
 const repoRoot = path.resolve(__dirname, '..', '..', '..');
 

@@ -4,7 +4,7 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { SAMPLE_EVENTS, collectTopic, kafkaBrokers, waitFor } from '@mailfleet/testing';
 import { dlqTopicOf } from '@mailfleet/contracts';
-import { collectionNames } from './adapters/projection-store';
+import { collectionNames } from '@mailfleet/read-models';
 import { groupOf } from './handlers/projection-controller';
 import { createProjectorFixture, type ProjectorFixture, type TestEvent } from './projector-test-fixture';
 import { lifecycleEvents } from './projector-scenario';

@@ -4,30 +4,7 @@
 import type { Admin } from 'kafkajs';
 import type { Db, MongoClient } from 'mongodb';
 import { collectionsFor } from '@mailfleet/outbox';
-
-export const PIPELINE_HEALTH_COLLECTION = 'pipeline_health';
-
-export interface GroupLag {
-  readonly group: string;
-  readonly topic: string;
-  readonly partition: number;
-  readonly committed: string | null;
-  readonly end: string;
-  readonly lag: number;
-}
-
-export interface PipelineHealth {
-  readonly _id: 'current';
-  readonly measuredAt: number;
-  readonly lag: readonly GroupLag[];
-  readonly dlq: readonly { readonly topic: string; readonly records: number }[];
-  readonly outbox: readonly {
-    readonly database: string;
-    readonly pending: number;
-    readonly oldestPendingAgeMs: number | null;
-  }[];
-  readonly errors: readonly string[];
-}
+import { PIPELINE_HEALTH_COLLECTION, type GroupLag, type PipelineHealth } from '@mailfleet/read-models';
 
 export interface WatchedGroup {
   readonly group: string;

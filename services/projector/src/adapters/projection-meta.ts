@@ -1,24 +1,7 @@
 // Which version of the projections readers use, and which one is being rebuilt. One document: the
 // switch from the old version to the rebuilt one is a single write, so readers see one or the other.
 import type { Collection, Db } from 'mongodb';
-
-export const META_COLLECTION = 'projection_meta';
-
-export interface RebuildRequest {
-  readonly version: number;
-  /** 'earliest', or the epoch ms the rebuild starts from. */
-  readonly from: 'earliest' | number;
-  readonly requestedAt: number;
-}
-
-export interface ProjectionMeta {
-  readonly _id: 'projections';
-  readonly active: number;
-  readonly building: RebuildRequest | null;
-  /** Versions replaced by a rebuild, dropped once readers had time to move on. */
-  readonly retired: readonly number[];
-  readonly switchedAt: number | null;
-}
+import { META_COLLECTION, type ProjectionMeta, type RebuildRequest } from '@mailfleet/read-models';
 
 export class ProjectionMetaStore {
   private readonly col: Collection<ProjectionMeta>;

@@ -11,25 +11,8 @@ import type {
   RecipientView,
   TemplateDayIncrement,
   TemplateDayView,
-} from '../domain/views';
-
-export interface Checkpoint {
-  readonly _id: string;
-  readonly topic: string;
-  readonly partition: number;
-  /** The last offset applied (or skipped as poison). */
-  readonly offset: string;
-  readonly timestamp: number;
-  readonly updatedAt: number;
-}
-
-export const collectionNames = (version: number) => ({
-  mails: `v${version}_mails`,
-  orders: `v${version}_orders`,
-  recipients: `v${version}_recipients`,
-  templateDays: `v${version}_template_days`,
-  checkpoints: `v${version}_checkpoints`,
-});
+} from '@mailfleet/read-models';
+import { collectionNames, type Checkpoint } from '@mailfleet/read-models';
 
 const checkpointId = (topic: string, partition: number) => `${topic}:${partition}`;
 

@@ -2,7 +2,8 @@
 // from a point in time. The projector does the work in the background and switches readers when done.
 import type { Admin } from 'kafkajs';
 import type { Db, MongoClient } from 'mongodb';
-import type { ProjectionMetaStore, RebuildRequest } from './projection-meta';
+import type { RebuildRequest } from '@mailfleet/read-models';
+import type { ProjectionMetaStore } from './projection-meta';
 import { ProjectionStore } from './projection-store';
 
 export async function requestRebuild(args: {

@@ -16,7 +16,7 @@ import {
   type TemplateDayIncrement,
   type TimelineEntry,
   type TimelineType,
-} from './views';
+} from '@mailfleet/read-models';
 
 export interface ProjectedRecord {
   readonly event: AnyDecodedEvent;

@@ -7,7 +7,7 @@ import { deadLetterRecord } from '@mailfleet/kafka';
 import type { Logger } from '@mailfleet/logger';
 import type { ProjectionStore } from '../adapters/projection-store';
 import type { ProjectedRecord } from '../domain/project';
-import type { Position } from '../domain/views';
+import type { Position } from '@mailfleet/read-models';
 import type { ProjectorMetrics } from './projector-metrics';
 
 export interface WorkerOptions {
