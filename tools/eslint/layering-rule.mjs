@@ -1,12 +1,14 @@
 // Keeps the house layering true (../shared/STYLE.md): services depend on libs and never on each other,
-// libs never import services, and a service's domain/ stays pure (contracts and errors only).
+// libs never import services, and a service's domain/ stays pure.
 import path from 'node:path';
 
-// read-models holds document shapes and collection names only: pure, like contracts.
+// read-models holds document shapes and collection names only, and zod only validates values: both are
+// pure computation, like contracts.
 const DOMAIN_ALLOWED_PACKAGES = new Set([
   '@mailfleet/contracts',
   '@mailfleet/errors',
   '@mailfleet/read-models',
+  'zod',
 ]);
 
 function locate(file, root) {

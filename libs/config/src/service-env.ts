@@ -4,6 +4,8 @@ import { kafkaSecurityEnvSchema } from './kafka-env';
 /** Settings every service has; each service extends this with its own. */
 export const baseServiceEnvSchema = kafkaSecurityEnvSchema.extend({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+  /** json for log collectors (production); pretty for a person at a terminal (`npm start`). */
+  LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
   /** /healthz, /readyz and /metrics listen here. */
   OPS_PORT: z.coerce.number().int().min(1).max(65535).default(9464),
   KAFKA_BROKERS: z

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import pino, { type Logger } from 'pino';
+import pinoPretty from 'pino-pretty';
 
 export type { Logger } from 'pino';
 
@@ -35,8 +36,21 @@ const REDACT = [
   'auth',
 ];
 
-/** A JSON logger for one service; `destination` is for tests. */
-export function createLogger(service: string, level = 'info', destination?: pino.DestinationStream): Logger {
+/**
+ * A JSON logger for one service; `destination` is for tests. `pretty` writes one readable line per entry
+ * instead (for a person at a terminal); the fields and the redaction are the same.
+ */
+export function createLogger(
+  service: string,
+  level = 'info',
+  destination?: pino.DestinationStream,
+  format: 'json' | 'pretty' = 'json',
+): Logger {
+  const out =
+    destination ??
+    (format === 'pretty'
+      ? pinoPretty({ sync: true, colorize: true, ignore: 'pid,hostname,service', translateTime: 'SYS:HH:MM:ss.l' })
+      : undefined);
   return pino(
     {
       level,
@@ -46,6 +60,6 @@ export function createLogger(service: string, level = 'info', destination?: pino
       formatters: { level: (label) => ({ level: label }) },
       mixin: () => ({ ...storage.getStore() }),
     },
-    destination,
+    out,
   );
 }

@@ -17,10 +17,11 @@ export interface ServiceShell {
 export async function startServiceShell(options: {
   service: string;
   logLevel: string;
+  logFormat?: 'json' | 'pretty';
   opsPort: number;
   readiness: Readonly<Record<string, ReadinessCheck>>;
 }): Promise<ServiceShell> {
-  const logger = createLogger(options.service, options.logLevel);
+  const logger = createLogger(options.service, options.logLevel, undefined, options.logFormat);
   const metrics = createMetricsRegistry(options.service);
   const hooks: (() => Promise<void>)[] = [];
   const ops: Server = await startOpsServer({

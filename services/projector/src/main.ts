@@ -21,6 +21,7 @@ async function main(): Promise<void> {
   const shell = await startServiceShell({
     service: SERVICE,
     logLevel: config.LOG_LEVEL,
+    logFormat: config.LOG_FORMAT,
     opsPort: config.OPS_PORT,
     readiness: { projections: () => holder.ready },
   });

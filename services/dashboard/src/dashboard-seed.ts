@@ -1,0 +1,197 @@
+// Read-model documents for the dashboard's tests, shaped exactly as the projector writes them (the types
+// come from @mailfleet/read-models), so the dashboard is tested against real MongoDB without a pipeline.
+import type { Db } from 'mongodb';
+import {
+  META_COLLECTION,
+  PIPELINE_HEALTH_COLLECTION,
+  collectionNames,
+  type Checkpoint,
+  type MailView,
+  type OrderView,
+  type PipelineHealth,
+  type ProjectionMeta,
+  type RecipientView,
+  type TemplateDayView,
+} from '@mailfleet/read-models';
+
+// A minute ago, so the seeded day is always inside the stats window.
+export const SEED_NOW = Date.now() - 60_000;
+export const SEED_DAY = new Date(SEED_NOW).toISOString().slice(0, 10);
+const OLD_DAY = new Date(SEED_NOW - 40 * 86_400_000).toISOString().slice(0, 10);
+const pos = (offset: string) => ({ topic: 'mail.events', partition: 1, offset, timestamp: SEED_NOW });
+
+export const SENT_MAIL: MailView = {
+  _id: 'order-confirmation:o-100',
+  mailId: 'order-confirmation:o-100',
+  templateId: 'order-confirmation',
+  orderId: 'o-100',
+  email: 'ada@example.test',
+  customerId: 'c-1',
+  locale: 'en',
+  status: 'sent',
+  correlationId: 'corr-o-100',
+  messageId: '<order-confirmation.o-100@mailfleet.test>',
+  requestedAt: SEED_NOW - 5_000,
+  sentAt: SEED_NOW - 1_000,
+  attempts: 2,
+  lastError: null,
+  timeline: [
+    {
+      type: 'requested',
+      at: SEED_NOW - 5_000,
+      reason: null,
+      attempt: null,
+      eventId: 'ev-req-100',
+      correlationId: 'corr-o-100',
+      topic: 'mail.requested',
+      partition: 0,
+      offset: '7',
+    },
+    {
+      type: 'attempt-failed',
+      at: SEED_NOW - 3_000,
+      reason: '421 try again later',
+      attempt: 1,
+      eventId: 'ev-fail-100',
+      correlationId: 'corr-o-100',
+      topic: 'mail.events',
+      partition: 1,
+      offset: '3',
+    },
+    {
+      type: 'sent',
+      at: SEED_NOW - 1_000,
+      reason: null,
+      attempt: 2,
+      eventId: 'ev-sent-100',
+      correlationId: 'corr-o-100',
+      topic: 'mail.events',
+      partition: 1,
+      offset: '4',
+    },
+  ],
+  updatedAt: SEED_NOW - 1_000,
+  asOf: pos('4'),
+};
+
+export const DEAD_MAIL: MailView = {
+  ...SENT_MAIL,
+  _id: 'shipping-notice:o-100',
+  mailId: 'shipping-notice:o-100',
+  templateId: 'shipping-notice',
+  status: 'dead',
+  messageId: null,
+  sentAt: null,
+  attempts: 5,
+  lastError: '550 mailbox unavailable',
+  timeline: [SENT_MAIL.timeline[0]!],
+  updatedAt: SEED_NOW,
+  asOf: pos('5'),
+};
+
+export async function seedReadModels(db: Db): Promise<void> {
+  const names = collectionNames(3);
+  await db.collection<ProjectionMeta>(META_COLLECTION).insertOne({
+    _id: 'projections',
+    active: 3,
+    building: null,
+    retired: [],
+    switchedAt: SEED_NOW - 60_000,
+  });
+  await db.collection<MailView>(names.mails).insertMany([SENT_MAIL, DEAD_MAIL]);
+  await db.collection<OrderView>(names.orders).insertOne({
+    _id: 'o-100',
+    orderId: 'o-100',
+    customerId: 'c-1',
+    status: 'shipped',
+    currency: 'EUR',
+    totalMinor: 1995,
+    placedAt: SEED_NOW - 6_000,
+    shippedAt: SEED_NOW - 2_000,
+    cancelledAt: null,
+    cancelReason: null,
+    correlationId: 'corr-o-100',
+    mails: [
+      { mailId: SENT_MAIL.mailId, templateId: SENT_MAIL.templateId, status: 'sent' },
+      { mailId: DEAD_MAIL.mailId, templateId: DEAD_MAIL.templateId, status: 'dead' },
+    ],
+    asOf: pos('5'),
+  });
+  await db.collection<RecipientView>(names.recipients).insertOne({
+    _id: 'ada@example.test',
+    email: 'ada@example.test',
+    customerId: 'c-1',
+    counts: { sent: 1, dead: 1 },
+    total: 2,
+    mails: [
+      {
+        mailId: DEAD_MAIL.mailId,
+        templateId: DEAD_MAIL.templateId,
+        status: 'dead',
+        requestedAt: SEED_NOW - 5_000,
+      },
+      {
+        mailId: SENT_MAIL.mailId,
+        templateId: SENT_MAIL.templateId,
+        status: 'sent',
+        requestedAt: SEED_NOW - 5_000,
+      },
+    ],
+    asOf: pos('5'),
+  });
+  await db.collection<TemplateDayView>(names.templateDays).insertMany([
+    {
+      _id: `order-confirmation:${SEED_DAY}`,
+      templateId: 'order-confirmation',
+      day: SEED_DAY,
+      counts: { requested: 3, sent: 2, retries: 1 },
+      latencySumMs: 6_000,
+      latencyCount: 2,
+      latencyMaxMs: 4_000,
+    },
+    {
+      _id: `shipping-notice:${SEED_DAY}`,
+      templateId: 'shipping-notice',
+      day: SEED_DAY,
+      counts: { requested: 1, dead: 1 },
+      latencySumMs: 0,
+      latencyCount: 0,
+      latencyMaxMs: 0,
+    },
+    {
+      _id: `order-confirmation:${OLD_DAY}`,
+      templateId: 'order-confirmation',
+      day: OLD_DAY,
+      counts: { requested: 50 },
+      latencySumMs: 0,
+      latencyCount: 0,
+      latencyMaxMs: 0,
+    },
+  ]);
+  await db.collection<Checkpoint>(names.checkpoints).insertMany([
+    {
+      _id: 'mail.events:1',
+      topic: 'mail.events',
+      partition: 1,
+      offset: '5',
+      timestamp: SEED_NOW,
+      updatedAt: SEED_NOW,
+    },
+    {
+      _id: 'mail.requested:0',
+      topic: 'mail.requested',
+      partition: 0,
+      offset: '7',
+      timestamp: SEED_NOW - 5_000,
+      updatedAt: SEED_NOW,
+    },
+  ]);
+  await db.collection<PipelineHealth>(PIPELINE_HEALTH_COLLECTION).insertOne({
+    _id: 'current',
+    measuredAt: SEED_NOW,
+    lag: [{ group: 'sender', topic: 'mail.requested', partition: 0, committed: '7', end: '1207', lag: 1200 }],
+    dlq: [{ topic: 'mail.requested.dlq', records: 2 }],
+    outbox: [{ database: 'mailfleet_translator', pending: 4, oldestPendingAgeMs: 12_000 }],
+    errors: [],
+  });
+}
