@@ -49,7 +49,12 @@ export function createLogger(
   const out =
     destination ??
     (format === 'pretty'
-      ? pinoPretty({ sync: true, colorize: true, ignore: 'pid,hostname,service', translateTime: 'SYS:HH:MM:ss.l' })
+      ? pinoPretty({
+          sync: true,
+          colorize: true,
+          ignore: 'pid,hostname,service',
+          translateTime: 'SYS:HH:MM:ss.l',
+        })
       : undefined);
   return pino(
     {
