@@ -52,6 +52,7 @@ export function createLogger(
       ? pinoPretty({
           sync: true,
           colorize: true,
+          singleLine: true,
           ignore: 'pid,hostname,service',
           translateTime: 'SYS:HH:MM:ss.l',
         })

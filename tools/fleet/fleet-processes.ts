@@ -1,0 +1,67 @@
+// The fleet as `npm start` runs it on the local stack: every service, and an outbox relay for every
+// database with an outbox (the example shop's included, so the demo's events reach Kafka).
+import { stackEndpoints } from '@mailfleet/config';
+
+export interface FleetProcess {
+  readonly name: string;
+  readonly entry: string;
+  readonly env: Readonly<Record<string, string>>;
+}
+
+// The projector watches this outbox by default (PROJECTOR_OUTBOX_DBS).
+export const SHOP_DB = 'mailfleet_orders';
+
+export function fleetProcesses(options: {
+  dashboardPort: number;
+  dashboardToken: string;
+  opsPortBase: number;
+}) {
+  const stack = stackEndpoints();
+  const common = {
+    KAFKA_BROKERS: stack.kafkaBrokers.join(','),
+    SCHEMA_REGISTRY_URL: stack.schemaRegistryUrl,
+    MONGO_URL: stack.mongoUrl,
+    LOG_FORMAT: 'pretty',
+  };
+  const processes: { name: string; entry: string; env: Record<string, string> }[] = [
+    { name: 'relay-shop', entry: 'services/outbox-relay/src/main.ts', env: { MONGO_DB: SHOP_DB } },
+    {
+      name: 'translator',
+      entry: 'services/translator/src/main.ts',
+      env: { MONGO_DB: 'mailfleet_translator' },
+    },
+    {
+      name: 'relay-translator',
+      entry: 'services/outbox-relay/src/main.ts',
+      env: { MONGO_DB: 'mailfleet_translator' },
+    },
+    {
+      name: 'sender',
+      entry: 'services/sender/src/main.ts',
+      env: { MONGO_DB: 'mailfleet_sender', SMTP_HOST: stack.smtp.host, SMTP_PORT: String(stack.smtp.port) },
+    },
+    {
+      name: 'relay-sender',
+      entry: 'services/outbox-relay/src/main.ts',
+      env: { MONGO_DB: 'mailfleet_sender' },
+    },
+    {
+      name: 'projector',
+      entry: 'services/projector/src/main.ts',
+      env: { MONGO_DB: 'mailfleet_projections' },
+    },
+    {
+      name: 'dashboard',
+      entry: 'services/dashboard/src/main.ts',
+      env: {
+        MONGO_DB: 'mailfleet_projections',
+        DASHBOARD_PORT: String(options.dashboardPort),
+        DASHBOARD_TOKEN: options.dashboardToken,
+      },
+    },
+  ];
+  return processes.map((p, i): FleetProcess => ({
+    ...p,
+    env: { ...common, OPS_PORT: String(options.opsPortBase + i), ...p.env },
+  }));
+}

@@ -1,0 +1,69 @@
+// npm start: the local stack (started if it is not running) and the whole fleet, every service its own
+// process with prefixed, readable logs, restarted when it crashes. Ctrl-C stops the fleet (the stack
+// keeps running; `npm run stack -- down` stops it).
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import concurrently from 'concurrently';
+import { dashboardAccess } from './dashboard-access';
+import { fleetProcesses } from './fleet-processes';
+
+const repoRoot = path.resolve(__dirname, '..', '..');
+
+async function waitForDashboard(port: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const ok = await fetch(`http://127.0.0.1:${port}/`)
+      .then((r) => r.ok)
+      .catch(() => false);
+    if (ok) return true;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return false;
+}
+
+async function main(): Promise<void> {
+  const stack = spawnSync('npm', ['run', '-s', 'stack', '--', 'up'], { cwd: repoRoot, stdio: 'inherit' });
+  if (stack.status !== 0) {
+    console.error('start: the local stack did not come up (see above); nothing else was started.');
+    process.exit(stack.status ?? 1);
+  }
+  const access = dashboardAccess(repoRoot);
+  const opsPortBase = Number(process.env['MAILFLEET_OPS_PORT_BASE'] ?? 9470);
+  const processes = fleetProcesses({ dashboardPort: access.port, dashboardToken: access.token, opsPortBase });
+  const { result } = concurrently(
+    processes.map((p) => ({
+      name: p.name,
+      command: `node --import tsx ${p.entry}`,
+      env: p.env,
+    })),
+    {
+      cwd: repoRoot,
+      prefix: '{name}',
+      padPrefix: true,
+      prefixColors: ['blue', 'magenta', 'cyan', 'green', 'yellow', 'red', 'white'],
+      // A crashed service comes back after 2 s, for ever: the fleet is built to resume where it stopped.
+      restartTries: -1,
+      restartDelay: 2_000,
+      killOthersOn: [],
+      handleInput: false,
+    },
+  );
+  const ready = await waitForDashboard(access.port, 60_000);
+  console.log(
+    [
+      '',
+      ready ? 'mailfleet is running.' : 'mailfleet is starting (the dashboard is not answering yet).',
+      `  dashboard:  ${access.url}`,
+      `  ops:        http://127.0.0.1:${opsPortBase}..${opsPortBase + processes.length - 1}/metrics (one port per process)`,
+      '  load:       npm run demo   (in another terminal)',
+      '  stop:       Ctrl-C (the stack keeps running; npm run stack -- down stops it)',
+      '',
+    ].join('\n'),
+  );
+  await result.catch(() => undefined);
+}
+
+main().catch((err: unknown) => {
+  console.error('start:', err instanceof Error ? err.message : err);
+  process.exit(1);
+});
