@@ -198,6 +198,22 @@ describe('findOneAndUpdate', () => {
     expect(old).toMatchObject({ n: 1 });
   });
 
+  test('an update pipeline stamps the server clock ($$NOW) and increments in the same write', async () => {
+    const a = await fresh('fam_now');
+    await a.insertOne({ _id: 'm' as never, attempt: 1, since: 0 });
+    const before = Date.now();
+    const old = await a.findOneAndUpdate(
+      { _id: 'm' as never },
+      [{ $set: { since: { $toLong: '$$NOW' }, attempt: { $add: ['$attempt', 1] } } }],
+      { returnDocument: 'before' },
+    );
+    expect(old).toMatchObject({ attempt: 1, since: 0 });
+    const now = await a.findOne({ _id: 'm' as never });
+    expect(now?.['attempt']).toBe(2);
+    // The server's clock, so only roughly the client's: within a minute of it.
+    expect(Math.abs(Number(now?.['since']) - before)).toBeLessThan(60_000);
+  });
+
   test('a conditional update matches nothing when the guard fails (fencing)', async () => {
     const a = await fresh('fau_guard');
     await a.insertOne({ _id: 'lease' as never, token: 5 });

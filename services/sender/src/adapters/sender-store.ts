@@ -35,7 +35,18 @@ export class SenderStore {
           { status: 'sending', sendingSince: { $lt: now - graceMs } },
         ],
       },
-      { $set: { status: 'sending', sendingSince: now }, $inc: { attempt: 1 } },
+      // sendingSince is the server's clock at the moment of the claim, not `now`: a claim can wait behind
+      // a transaction a killed sender left open (up to the transaction lifetime), and a stale `now` would
+      // make the fresh claim look abandoned at once, so a second worker would claim and send it again.
+      [
+        {
+          $set: {
+            status: 'sending',
+            sendingSince: { $toLong: '$$NOW' },
+            attempt: { $add: ['$attempt', 1] },
+          },
+        },
+      ],
       { sort: { nextAttemptAt: 1 }, returnDocument: 'before' },
     );
     if (!before) return null;
