@@ -60,7 +60,8 @@ async function main(): Promise<void> {
     abortRatio: 0.05,
     shipRatio: 0.6,
     cancelRatio: 0.15,
-    idPrefix: `demo-${options.seed}`,
+    // The same seed gives the same load shape; the ids are new every run, so runs never collide.
+    idPrefix: `demo-${Date.now().toString(36)}`,
     onProgress: (done, total) => {
       if (!started) {
         bar.start(total, 0);

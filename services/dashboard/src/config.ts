@@ -1,20 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { baseServiceEnvSchema } from '@mailfleet/config';
 
 /**
  * Everything the dashboard reads from the environment (README, "Configuration"). It reads MongoDB only:
  * no Kafka, no schema registry.
  */
-export const dashboardEnvSchema = z
-  .object({
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
-    LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
-    /** /healthz, /readyz and /metrics listen here. */
-    OPS_PORT: z.coerce.number().int().min(1).max(65535).default(9464),
+export const dashboardEnvSchema = baseServiceEnvSchema
+  .pick({ LOG_LEVEL: true, LOG_FORMAT: true, OPS_PORT: true, MONGO_URL: true })
+  .extend({
     /** The page and the read-only API. */
     DASHBOARD_PORT: z.coerce.number().int().min(1).max(65535).default(8080),
     DASHBOARD_HOST: z.string().min(1).default('127.0.0.1'),
-    MONGO_URL: z.string().startsWith('mongodb').default('mongodb://127.0.0.1:17017/?directConnection=true'),
     /** The projector's database. */
     MONGO_DB: z.string().min(1).default('mailfleet_projections'),
     /** The read-only API token, or a file holding it (a mounted secret); one of the two is required. */
@@ -23,6 +20,7 @@ export const dashboardEnvSchema = z
   })
   .transform((env, ctx) => {
     const token = env.DASHBOARD_TOKEN_FILE ? readToken(env.DASHBOARD_TOKEN_FILE, ctx) : env.DASHBOARD_TOKEN;
+    if (token === undefined && env.DASHBOARD_TOKEN_FILE) return z.NEVER; // readToken said why
     if (token === undefined) {
       ctx.addIssue({
         code: 'custom',

@@ -1,0 +1,133 @@
+// The newcomer's path, as processes: `npm start` brings up the whole fleet on the running stack and prints
+// the dashboard link; `npm run demo` places orders through the example shop; the mails show up as sent on
+// the dashboard; a service killed with SIGKILL is restarted; Ctrl-C stops every process it started.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { freePort, waitFor } from '@mailfleet/testing';
+
+jest.setTimeout(300_000);
+
+const repoRoot = path.resolve(__dirname, '..', '..');
+const TOKEN = 'start-test-token-0123456789';
+
+/** Pids of fleet processes started with OPS_PORT in [base, base + count). Linux /proc. */
+function fleetPids(opsBase: number, count: number): Map<number, number> {
+  const found = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (!cmdline.includes('/src/main.ts') || cmdline.startsWith('/bin/sh')) continue;
+      const port = /(?:^|\0)OPS_PORT=(\d+)(?:\0|$)/.exec(readFileSync(`/proc/${entry}/environ`, 'utf8'));
+      const n = Number(port?.[1]);
+      if (n >= opsBase && n < opsBase + count) found.set(n, Number(entry));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return found;
+}
+
+let start: ChildProcess | undefined;
+let output = '';
+afterAll(async () => {
+  // Only when the test failed before its Ctrl-C: nothing of the fleet may outlive the test.
+  if (start?.pid && start.exitCode === null && start.signalCode === null) {
+    const group = -start.pid;
+    const signal = (sig: NodeJS.Signals) => {
+      try {
+        process.kill(group, sig);
+      } catch {
+        // The group is gone already.
+      }
+    };
+    signal('SIGINT');
+    await new Promise((r) => setTimeout(r, 5_000));
+    signal('SIGKILL');
+  }
+});
+
+test('npm start runs the fleet, npm run demo gets mails sent, crashes are restarted, Ctrl-C stops all', async () => {
+  const dashboardPort = await freePort();
+  const opsBase = 20_000 + Math.floor(Math.random() * 20_000);
+  const env = {
+    ...process.env,
+    MAILFLEET_DASHBOARD_PORT: String(dashboardPort),
+    MAILFLEET_OPS_PORT_BASE: String(opsBase),
+    DASHBOARD_TOKEN: TOKEN,
+    FORCE_COLOR: '0',
+  };
+  start = spawn('npm', ['start'], { cwd: repoRoot, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  start.stdout!.on('data', (c: Buffer) => (output += c.toString()));
+  start.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+  await waitFor(
+    'the fleet to start',
+    async () => (output.includes('mailfleet is running.') ? true : undefined),
+    120_000,
+  );
+  expect(output).toContain(`http://127.0.0.1:${dashboardPort}/#token=${TOKEN}`);
+  const processes = 7;
+  await waitFor(
+    'every process up',
+    async () => (fleetPids(opsBase, processes).size === processes ? true : undefined),
+    60_000,
+  );
+
+  const demo = spawnSync(
+    'npm',
+    ['run', '-s', 'demo', '--', '--orders', '6', '--rate', '50', '--seed', '4242'],
+    {
+      cwd: repoRoot,
+      env,
+      encoding: 'utf8',
+      timeout: 120_000,
+    },
+  );
+  expect({ status: demo.status, output: `${demo.stdout}${demo.stderr}` }).toMatchObject({ status: 0 });
+  expect(demo.stdout).toMatch(/committed \d+ events/);
+  const orderId = /search for order (\S+)/.exec(demo.stdout)?.[1];
+  expect(orderId).toBeDefined();
+
+  const api = async (p: string) =>
+    (
+      await fetch(`http://127.0.0.1:${dashboardPort}${p}`, { headers: { authorization: `Bearer ${TOKEN}` } })
+    ).json() as Promise<{
+      data: { mails: { status: string }[] };
+    }>;
+  await waitFor(
+    `the mails of order ${orderId} sent, on the dashboard`,
+    async () => {
+      const { data } = await api(`/api/search?q=${encodeURIComponent(orderId!)}`);
+      return data.mails.length > 0 && data.mails.every((m) => m.status === 'sent') ? true : undefined;
+    },
+    180_000,
+  );
+
+  // The translator (second process) dies hard and comes back.
+  const before = fleetPids(opsBase, processes);
+  const translatorPid = before.get(opsBase + 1)!;
+  process.kill(translatorPid, 'SIGKILL');
+  await waitFor(
+    'the translator restarted',
+    async () => {
+      const pid = fleetPids(opsBase, processes).get(opsBase + 1);
+      return pid !== undefined && pid !== translatorPid ? true : undefined;
+    },
+    60_000,
+  );
+  expect(output).toMatch(/translator.*restarted/);
+
+  // Ctrl-C: a terminal sends SIGINT to the whole foreground process group; every process of the fleet ends.
+  process.kill(-start.pid!, 'SIGINT');
+  await waitFor(
+    'every fleet process to stop',
+    async () => (fleetPids(opsBase, processes).size === 0 ? true : undefined),
+    60_000,
+  );
+  await waitFor(
+    'npm start to exit',
+    async () => (start!.exitCode !== null || start!.signalCode !== null ? true : undefined),
+    30_000,
+  );
+});
