@@ -2,13 +2,14 @@
 // version 1 keeps serving, switches readers in one write and drops version 1. The dashboard's API answers
 // throughout (never an error, the version it reports only moves forward), and version 2 ends up equal to
 // a projection computed from scratch in another database.
-import { freePort, mongoUrl, startServiceProcess, waitFor, type ServiceProcess } from '@mailfleet/testing';
+import { waitFor, type ServiceProcess } from '@mailfleet/testing';
 import { collectionNames } from '@mailfleet/read-models';
 import {
   createProjectorFixture,
   type ProjectorFixture,
 } from '../../services/projector/src/projector-test-fixture';
 import { lifecycleEvents } from '../../services/projector/src/projector-scenario';
+import { startDashboardProcess } from '../../services/dashboard/src/dashboard-test-process';
 
 jest.setTimeout(300_000);
 
@@ -29,19 +30,9 @@ test('a rebuild under load switches readers without an error and equals a from-s
   const t0 = Date.UTC(2026, 10, 23, 8, 0, 0);
   const db = f.database();
   await f.startProjector(db, { PROJECTOR_CHUNK_SIZE: '20', PROJECTOR_SWITCH_MAX_LAG: '200' });
-  const port = await freePort();
-  dashboard = startServiceProcess('dashboard', 'services/dashboard/src/main.ts', {
-    MONGO_URL: mongoUrl(),
-    MONGO_DB: db.databaseName,
-    DASHBOARD_PORT: String(port),
-    OPS_PORT: String(await freePort()),
-    DASHBOARD_TOKEN: TOKEN,
-  });
-  const api = (path: string) =>
-    fetch(`http://127.0.0.1:${port}${path}`, { headers: { authorization: `Bearer ${TOKEN}` } });
-  await waitFor('the dashboard', async () =>
-    (await api('/api/meta').catch(() => null))?.ok ? true : undefined,
-  );
+  const started = await startDashboardProcess(db.databaseName, TOKEN);
+  dashboard = started.process;
+  const api = (path: string) => started.api(path);
 
   // The load: every second a batch of order lifecycles (orders, mail requests, sends, failures, about 60
   // records), a rate the projector keeps up with on the 2-core dev machine while it also rebuilds.

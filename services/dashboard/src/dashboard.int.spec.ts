@@ -3,15 +3,9 @@
 import type { Browser } from 'playwright-core';
 import { chromium } from 'playwright-core';
 import { MongoClient, type Db } from 'mongodb';
-import {
-  freePort,
-  mongoUrl,
-  startServiceProcess,
-  uniqueName,
-  waitFor,
-  type ServiceProcess,
-} from '@mailfleet/testing';
+import { mongoUrl, uniqueName, type ServiceProcess } from '@mailfleet/testing';
 import { DEAD_MAIL, SEED_DAY, SEED_NOW, SENT_MAIL, seedReadModels } from './dashboard-seed';
+import { startDashboardProcess } from './dashboard-test-process';
 
 // The tests walk the API's JSON by path; typing every answer here would only restate the read models.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -28,18 +22,9 @@ beforeAll(async () => {
   await mongo.connect();
   db = mongo.db(uniqueName('dash').replace(/-/g, '_'));
   await seedReadModels(db);
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  dashboard = startServiceProcess('dashboard', 'services/dashboard/src/main.ts', {
-    MONGO_URL: mongoUrl(),
-    MONGO_DB: db.databaseName,
-    DASHBOARD_PORT: String(port),
-    OPS_PORT: String(await freePort()),
-    DASHBOARD_TOKEN: TOKEN,
-  });
-  await waitFor('the dashboard to listen', async () =>
-    (await fetch(`${base}/`).catch(() => null))?.ok ? true : undefined,
-  );
+  const started = await startDashboardProcess(db.databaseName, TOKEN);
+  dashboard = started.process;
+  base = started.base;
 });
 
 afterAll(async () => {
