@@ -6,14 +6,11 @@ import path from 'node:path';
 import { loadStackEnv } from '@mailfleet/config';
 
 export function dashboardAccess(repoRoot: string) {
-  const port = Number(process.env['MAILFLEET_DASHBOARD_PORT'] ?? 8080);
-  if (!Number.isInteger(port) || port < 1 || port > 65535)
-    throw new Error(
-      `MAILFLEET_DASHBOARD_PORT must be a port number, got ${process.env['MAILFLEET_DASHBOARD_PORT']}`,
-    );
+  const stack = loadStackEnv();
+  const port = stack.MAILFLEET_DASHBOARD_PORT;
   let token = process.env['DASHBOARD_TOKEN'];
   if (!token) {
-    const dir = path.resolve(repoRoot, loadStackEnv().MAILFLEET_STACK_DIR);
+    const dir = path.resolve(repoRoot, stack.MAILFLEET_STACK_DIR);
     const file = path.join(dir, 'dashboard-token');
     if (!existsSync(file)) {
       mkdirSync(dir, { recursive: true });

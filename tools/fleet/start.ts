@@ -4,6 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import concurrently from 'concurrently';
+import { loadStackEnv } from '@mailfleet/config';
 import { dashboardAccess } from './dashboard-access';
 import { fleetProcesses } from './fleet-processes';
 
@@ -28,7 +29,7 @@ async function main(): Promise<void> {
     process.exit(stack.status ?? 1);
   }
   const access = dashboardAccess(repoRoot);
-  const opsPortBase = Number(process.env['MAILFLEET_OPS_PORT_BASE'] ?? 9470);
+  const opsPortBase = loadStackEnv().MAILFLEET_OPS_PORT_BASE;
   const processes = fleetProcesses({ dashboardPort: access.port, dashboardToken: access.token, opsPortBase });
   const { result } = concurrently(
     processes.map((p) => ({
