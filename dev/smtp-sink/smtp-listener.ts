@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { simpleParser, type AddressObject } from 'mailparser';
 import { SMTPServer, type SMTPServerSession } from 'smtp-server';
-import type { FaultPlan } from './fault-plan';
+import type { FaultDecision, FaultPlan } from './fault-plan';
 import type { MessageStore } from './message-store';
 
 const addressText = (a: AddressObject | AddressObject[] | undefined) =>
@@ -17,32 +17,46 @@ class SmtpReply extends Error {
   }
 }
 
+/** The reply a decision asks for, or null to go on. */
+function replyFor(decision: FaultDecision): SmtpReply | null {
+  if (decision.kind === 'reply') return new SmtpReply(decision.message, decision.code);
+  if (decision.kind === 'auth-required') return new SmtpReply('5.7.0 Authentication required', 530);
+  return null;
+}
+
+type Connections = { connections: Set<{ id: string; _socket: { destroy(): void } }> };
+
 export function createSmtpListener(store: MessageStore, faults: FaultPlan): SMTPServer {
+  // The client never gets a reply: the connection simply ends (smtp-server has no public way to do it).
+  const dropConnection = (session: SMTPServerSession) => {
+    for (const connection of (server as unknown as Connections).connections) {
+      if (connection.id === session.id) connection._socket.destroy();
+    }
+  };
   const server: SMTPServer = new SMTPServer({
     authOptional: true,
+    allowInsecureAuth: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
     size: 25 * 1024 * 1024,
-    onAuth: (_auth, _session, callback) => callback(null, { user: 'anyone' }),
+    onConnect: (_session, callback) => callback(replyFor(faults.take('connect'))),
+    onAuth: (auth, _session, callback) => {
+      const reply = replyFor(faults.take('auth'));
+      if (reply) return callback(reply);
+      callback(null, { user: auth.username ?? 'anyone' });
+    },
+    onMailFrom: (_address, session, callback) =>
+      callback(replyFor(faults.take('mail', [], session.user !== undefined))),
+    onRcptTo: (address, _session, callback) => callback(replyFor(faults.take('rcpt', [address.address]))),
     onData(stream, session: SMTPServerSession, callback) {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
         const recipients = session.envelope.rcptTo.map((r) => r.address);
-        const fault = faults.take(recipients);
-        if (fault.kind === 'drop') {
-          // A dropped connection mid-transaction: the client never gets a reply.
-          for (const connection of (
-            server as unknown as { connections: Set<{ id: string; _socket: { destroy(): void } }> }
-          ).connections) {
-            if (connection.id === session.id) connection._socket.destroy();
-          }
-          return;
-        }
-        if (fault.kind === '4xx')
-          return callback(new SmtpReply('Requested action aborted: try again later', 451));
-        if (fault.kind === '5xx')
-          return callback(new SmtpReply('Requested action not taken: mailbox unavailable', 550));
+        const fault = faults.take('data', recipients);
+        if (fault.kind === 'drop') return dropConnection(session);
+        const reply = replyFor(fault);
+        if (reply) return callback(reply);
         const raw = Buffer.concat(chunks);
         const accept = async () => {
           const parsed = await simpleParser(raw);
@@ -74,7 +88,8 @@ export function createSmtpListener(store: MessageStore, faults: FaultPlan): SMTP
         const delay = fault.kind === 'slow' ? fault.delayMs : 0;
         setTimeout(() => {
           accept().then(
-            () => callback(),
+            // Stored, then the connection is lost before the reply: the client cannot know it arrived.
+            () => (fault.kind === 'drop-after-dot' ? dropConnection(session) : callback()),
             (err: unknown) => callback(err instanceof Error ? err : new Error(String(err))),
           );
         }, delay);

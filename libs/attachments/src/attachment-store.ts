@@ -2,7 +2,7 @@
 // blob first (`put`) and puts the returned reference into its MailRequested; the sender loads it back and
 // checks size and SHA-256, so a swapped or truncated blob is caught before anything is sent.
 import { createHash } from 'node:crypto';
-import { GridFSBucket, ObjectId, type Db } from 'mongodb';
+import { GridFSBucket, MongoGridFSChunkError, MongoGridFSStreamError, ObjectId, type Db } from 'mongodb';
 import type { AttachmentRef } from '@mailfleet/contracts';
 
 export interface AttachmentContent {
@@ -53,7 +53,20 @@ export class AttachmentStore {
       if (found.length === 0)
         throw new AttachmentError(`attachment ${ref.filename}: blob ${ref.blobId} not found`);
       const chunks: Buffer[] = [];
-      for await (const chunk of this.bucket.openDownloadStream(id as never)) chunks.push(chunk as Buffer);
+      try {
+        for await (const chunk of this.bucket.openDownloadStream(id as never)) chunks.push(chunk as Buffer);
+      } catch (err) {
+        // Missing, extra or wrongly sized chunks: the stored blob is damaged and will not heal. Anything
+        // else (MongoDB unreachable) is passed on, for the caller to try again later.
+        if (err instanceof MongoGridFSChunkError || err instanceof MongoGridFSStreamError)
+          throw new AttachmentError(
+            `attachment ${ref.filename}: blob ${ref.blobId} is damaged (${err.message})`,
+            {
+              cause: err,
+            },
+          );
+        throw err;
+      }
       const content = Buffer.concat(chunks);
       if (content.length !== ref.sizeBytes || sha256(content) !== ref.sha256.toLowerCase()) {
         throw new AttachmentError(

@@ -41,3 +41,4 @@ export {
   type TopicDefinition,
 } from './topics';
 export { generateTypes } from './type-generator';
+export { isMailAddress, mailAddressProblem } from './mail-address';

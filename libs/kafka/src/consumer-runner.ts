@@ -151,14 +151,21 @@ export class ConsumerRunner {
           topic: source.topic,
           event_type: eventType,
         });
-        await withLogContext(context, () =>
-          handler(decoded, {
-            source,
-            envelope,
-            key: message.key?.toString() ?? null,
-            logger: logger.child(context),
-          }),
-        );
+        // A handler can wait a long time on MongoDB (an outage, server selection): heartbeats keep the
+        // group membership meanwhile, so the partition is not handed to another member mid-record.
+        const ticker = setInterval(() => void heartbeat().catch(() => undefined), 3_000);
+        try {
+          await withLogContext(context, () =>
+            handler(decoded, {
+              source,
+              envelope,
+              key: message.key?.toString() ?? null,
+              logger: logger.child(context),
+            }),
+          );
+        } finally {
+          clearInterval(ticker);
+        }
         end();
         this.metrics.records.inc({
           group: groupId,

@@ -1,5 +1,13 @@
 export { freePort, kafkaBrokers, mongoUrl, schemaRegistryUrl, uniqueName, waitFor } from './helpers';
-export { armSinkFault, sinkMessages, type SinkFault, type SinkMessage } from './smtp-sink-client';
+export {
+  armSinkFault,
+  sinkClient,
+  sinkMessages,
+  type SinkClient,
+  type SinkFault,
+  type SinkMessage,
+} from './smtp-sink-client';
+export { startPrivateSink, type PrivateSink } from './private-sink';
 export { SAMPLE_EVENTS } from './event-fixtures';
 export { createTestTopics, testTopicSuffix, testTopics } from './test-topics';
 export { collectTopic, firstSeenOrderByKey, type CollectedRecord } from './topic-collector';

@@ -18,30 +18,51 @@ export interface SinkMessage {
   }[];
 }
 
+/** A fault rule for the sink (dev/smtp-sink/fault-plan.ts says what each field does). */
 export interface SinkFault {
-  readonly kind: '4xx' | '5xx' | 'drop' | 'slow';
+  readonly kind: '4xx' | '5xx' | 'drop' | 'slow' | 'reply' | 'drop-after-dot' | 'auth-required';
+  readonly stage?: 'connect' | 'auth' | 'mail' | 'rcpt' | 'data';
+  readonly code?: number;
+  readonly enhanced?: string;
+  readonly text?: string;
   readonly times?: number;
+  readonly durationMs?: number;
   readonly recipient?: string;
   readonly delayMs?: number;
 }
 
-async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${stackEndpoints().smtpApiUrl}${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? null : JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`smtp sink ${method} ${path}: HTTP ${res.status} ${await res.text()}`);
-  return (res.status === 204 ? undefined : await res.json()) as T;
+export interface SinkClient {
+  /** Messages the sink received, filtered by Message-ID and/or a recipient substring. */
+  messages(query?: { messageId?: string; to?: string }): Promise<SinkMessage[]>;
+  /** Arms a fault; on the shared sink scope it with `recipient` so that parallel tests do not trip over it. */
+  arm(fault: SinkFault): Promise<unknown>;
 }
 
-/** Messages the sink received, filtered by Message-ID and/or a recipient substring. */
-export const sinkMessages = (query: { messageId?: string; to?: string } = {}): Promise<SinkMessage[]> => {
-  const params = new URLSearchParams(
-    Object.entries(query).filter(([, v]) => v !== undefined) as [string, string][],
-  );
-  return call('GET', `/api/messages?${params.toString()}`);
-};
+/** A client for the sink whose API is at `apiUrl` (the local stack's by default). */
+export function sinkClient(apiUrl = stackEndpoints().smtpApiUrl): SinkClient {
+  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const res = await fetch(`${apiUrl}${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? null : JSON.stringify(body),
+    });
+    if (!res.ok) throw new Error(`smtp sink ${method} ${path}: HTTP ${res.status} ${await res.text()}`);
+    return (res.status === 204 ? undefined : await res.json()) as T;
+  };
+  return {
+    messages(query = {}) {
+      const params = new URLSearchParams(
+        Object.entries(query).filter(([, v]) => v !== undefined) as [string, string][],
+      );
+      return call('GET', `/api/messages?${params.toString()}`);
+    },
+    arm: (fault) => call('POST', '/api/faults', fault),
+  };
+}
 
-/** Arms a fault; scope it with `recipient` so that parallel tests do not trip over it. */
-export const armSinkFault = (fault: SinkFault): Promise<unknown> => call('POST', '/api/faults', fault);
+/** Messages the local stack's sink received, filtered by Message-ID and/or a recipient substring. */
+export const sinkMessages = (query: { messageId?: string; to?: string } = {}): Promise<SinkMessage[]> =>
+  sinkClient().messages(query);
+
+/** Arms a fault on the local stack's sink; scope it with `recipient` so parallel tests do not trip over it. */
+export const armSinkFault = (fault: SinkFault): Promise<unknown> => sinkClient().arm(fault);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { baseServiceEnvSchema } from '@mailfleet/config';
 
 const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
+const ms = (fallback: number, min = 100) => z.coerce.number().int().min(min).default(fallback);
 
 /** Everything the sender reads from the environment (docs/sender.md). */
 export const senderEnvSchema = baseServiceEnvSchema.extend({
@@ -15,7 +16,23 @@ export const senderEnvSchema = baseServiceEnvSchema.extend({
   SMTP_USER: z.string().min(1).optional(),
   SMTP_POOL_MAX_CONNECTIONS: z.coerce.number().int().min(1).default(5),
   SMTP_POOL_MAX_MESSAGES: z.coerce.number().int().min(1).default(100),
-  SMTP_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
+  /** An idle pooled connection is closed after this long. */
+  SMTP_POOL_IDLE_MS: z.coerce.number().int().min(100).default(30_000),
+  /** The name we greet with (EHLO); by default the machine's host name. */
+  SMTP_CLIENT_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9.-]+$/, 'a host name')
+    .optional(),
+  // Client timeouts per stage; defaults from RFC 5321 §4.5.3.2 (docs/sender.md, "Timeouts").
+  SMTP_CONNECT_TIMEOUT_MS: ms(60_000),
+  /** EHLO, STARTTLS, AUTH, RSET, QUIT: commands the RFC gives no timeout of their own. */
+  SMTP_TIMEOUT_MS: ms(5 * 60_000),
+  SMTP_GREETING_TIMEOUT_MS: ms(5 * 60_000),
+  SMTP_MAIL_TIMEOUT_MS: ms(5 * 60_000),
+  SMTP_RCPT_TIMEOUT_MS: ms(5 * 60_000),
+  SMTP_DATA_INIT_TIMEOUT_MS: ms(2 * 60_000),
+  SMTP_DATA_BLOCK_TIMEOUT_MS: ms(3 * 60_000),
+  SMTP_DATA_TERMINATION_TIMEOUT_MS: ms(10 * 60_000),
   MAIL_FROM: z.string().min(3).default('mailfleet <noreply@mailfleet.local>'),
   MESSAGE_ID_DOMAIN: z
     .string()
@@ -25,16 +42,22 @@ export const senderEnvSchema = baseServiceEnvSchema.extend({
   ATTACHMENTS_DB: z.string().min(1).default('mailfleet_attachments'),
   ATTACHMENTS_BUCKET: z.string().min(1).default('attachments'),
   SENDER_TEMPLATES_DIR: z.string().min(1).optional(),
-  SENDER_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(5),
-  SENDER_RETRY_INITIAL_MS: z.coerce.number().int().min(10).default(2_000),
-  SENDER_RETRY_MAX_MS: z.coerce
-    .number()
-    .int()
-    .min(10)
-    .default(10 * 60_000),
+  /** Charged attempts before a mail is dead-lettered; the retry age usually decides first. */
+  SENDER_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(200),
+  SENDER_RETRY_INITIAL_MS: ms(60_000, 10),
+  SENDER_RETRY_MAX_MS: ms(30 * 60_000, 10),
+  /** A mail still failing transiently this long after it was queued is dead-lettered. */
+  SENDER_MAX_RETRY_AGE_MS: ms(24 * 3600_000),
+  /** How long to wait before resending a mail whose outcome is unknown (RFC 1047). */
+  SENDER_AMBIGUOUS_RETRY_AFTER_MS: ms(15 * 60_000),
+  /** Resends after unknown outcomes; after that the mail stays `ambiguous`. */
+  SENDER_AMBIGUOUS_MAX_RESENDS: z.coerce.number().int().min(0).default(1),
+  /** Delay before an attempt that failed on our own infrastructure (MongoDB) is tried again. */
+  SENDER_INFRA_RETRY_MS: ms(5_000, 10),
   SENDER_RATE_PER_SECOND: z.coerce.number().positive().default(20),
   SENDER_CONCURRENCY: z.coerce.number().int().min(1).default(5),
   SENDER_POLL_INTERVAL_MS: z.coerce.number().int().min(10).default(500),
+  /** A claim not renewed for this long (renewed every third of it) belongs to a sender that died. */
   SENDER_SENDING_GRACE_MS: z.coerce.number().int().min(100).default(120_000),
   SENDER_BREAKER_THRESHOLD: z.coerce.number().int().min(1).default(3),
   SENDER_BREAKER_COOLDOWN_MS: z.coerce.number().int().min(100).default(15_000),

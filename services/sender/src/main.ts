@@ -13,6 +13,7 @@ import { TemplateRenderer } from './adapters/template-renderer';
 import { AttachmentStore } from '@mailfleet/attachments';
 import { senderEnvSchema } from './config';
 import { Dispatcher } from './handlers/dispatcher';
+import { OutcomeRecorder } from './handlers/outcome-recorder';
 import { createRequestHandler } from './handlers/request-handler';
 import { createSenderMetrics } from './handlers/sender-metrics';
 
@@ -54,24 +55,48 @@ async function main(): Promise<void> {
     rejectUnauthorized: config.SMTP_TLS_REJECT_UNAUTHORIZED,
     user: config.SMTP_USER,
     password: secretFrom(process.env, 'SMTP_PASSWORD'),
+    clientName: config.SMTP_CLIENT_NAME,
     maxConnections: config.SMTP_POOL_MAX_CONNECTIONS,
     maxMessages: config.SMTP_POOL_MAX_MESSAGES,
-    timeoutMs: config.SMTP_TIMEOUT_MS,
+    idleMs: config.SMTP_POOL_IDLE_MS,
+    timeouts: {
+      connectMs: config.SMTP_CONNECT_TIMEOUT_MS,
+      greetingMs: config.SMTP_GREETING_TIMEOUT_MS,
+      commandMs: config.SMTP_TIMEOUT_MS,
+      mailMs: config.SMTP_MAIL_TIMEOUT_MS,
+      rcptMs: config.SMTP_RCPT_TIMEOUT_MS,
+      dataInitMs: config.SMTP_DATA_INIT_TIMEOUT_MS,
+      dataBlockMs: config.SMTP_DATA_BLOCK_TIMEOUT_MS,
+      dataTerminationMs: config.SMTP_DATA_TERMINATION_TIMEOUT_MS,
+    },
   });
   const now = () => new Date();
-  const dispatcher = new Dispatcher({
+  const recorder = new OutcomeRecorder({
     client: mongo,
     store,
     outbox,
+    mailEvents,
+    logger,
+    now,
+    newId: uuidv7,
+  });
+  const dispatcher = new Dispatcher({
+    store,
+    recorder,
     renderer,
     attachments,
     smtp,
-    mailEvents,
     from: config.MAIL_FROM,
     retry: {
       maxAttempts: config.SENDER_MAX_ATTEMPTS,
       initialDelayMs: config.SENDER_RETRY_INITIAL_MS,
       maxDelayMs: config.SENDER_RETRY_MAX_MS,
+      maxRetryAgeMs: config.SENDER_MAX_RETRY_AGE_MS,
+      infrastructureDelayMs: config.SENDER_INFRA_RETRY_MS,
+    },
+    ambiguity: {
+      retryAfterMs: config.SENDER_AMBIGUOUS_RETRY_AFTER_MS,
+      maxResends: config.SENDER_AMBIGUOUS_MAX_RESENDS,
     },
     concurrency: config.SENDER_CONCURRENCY,
     ratePerSecond: config.SENDER_RATE_PER_SECOND,
@@ -81,7 +106,6 @@ async function main(): Promise<void> {
     metrics,
     logger,
     now,
-    newId: uuidv7,
     crashAfterAccept: config.SENDER_CRASH_AFTER_SMTP_ACCEPT,
   });
   const onRequested = createRequestHandler({

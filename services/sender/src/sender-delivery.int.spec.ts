@@ -69,7 +69,7 @@ test('kill -9 mid-batch: every mail arrives; only an attempt interrupted after S
   await first.kill9();
   const beforeRestart = (await countByMessageId(messageIds)).filter(([, n]) => n > 0).length;
   expect(beforeRestart).toBeLessThan(30);
-  await f.startSender({ SENDER_SENDING_GRACE_MS: '1000' });
+  await f.startSender({ SENDER_SENDING_GRACE_MS: '1000', SENDER_AMBIGUOUS_RETRY_AFTER_MS: '1000' });
   await waitForAllInSink(messageIds);
   await waitFor('every mail recorded as sent', async () =>
     (await f.db.collection('sender_mails').countDocuments({ status: 'sent' })) === 30 ? true : undefined,
@@ -85,7 +85,7 @@ test('kill -9 mid-batch: every mail arrives; only an attempt interrupted after S
   expect(counts.filter(([, n]) => n === 2).length).toBeLessThanOrEqual(2);
 });
 
-test('a crash after SMTP accepted, before the state was written, is resent once after the grace period with the same Message-ID', async () => {
+test('a crash after SMTP accepted, before the state was written, is recorded as ambiguous and resent once after the ambiguous delay, with the same Message-ID', async () => {
   const [request] = [f.request('ambiguous')];
   await f.publish([request!]);
   const messageId = messageIdFor(request!.mailId, f.domain);
@@ -101,7 +101,13 @@ test('a crash after SMTP accepted, before the state was written, is resent once 
     attempt: 1,
   });
 
-  await f.startSender({ SENDER_SENDING_GRACE_MS: '1500' });
+  await f.startSender({ SENDER_SENDING_GRACE_MS: '1500', SENDER_AMBIGUOUS_RETRY_AFTER_MS: '3000' });
+  const [ambiguous] = await f.waitForEvents(request!.mailId, 'MailSendFailed', 1);
+  expect(await f.payloadOf(ambiguous!)).toMatchObject({
+    errorClass: 'ambiguous',
+    retryable: true,
+    attempt: 1,
+  });
   await f.waitForEvents(request!.mailId, 'MailSent', 1);
   const copies = await sinkMessages({ messageId });
   expect(copies).toHaveLength(2);

@@ -9,7 +9,9 @@ import { EventPublisher } from '@mailfleet/kafka';
 import { createLogger } from '@mailfleet/logger';
 import { OutboxRelay, collectionsFor, ensureOutboxIndexes } from '@mailfleet/outbox';
 import {
+  armSinkFault,
   collectTopic,
+  startTcpProxy,
   createTestTopics,
   freePort,
   kafkaBrokers,
@@ -134,6 +136,39 @@ export async function createSenderFixture(partitions = 3) {
       return p;
     },
     opsUrl: (p: ServiceProcess) => `http://127.0.0.1:${opsPorts.get(p)}`,
+    /** Arms a fault on the shared sink (scope it by recipient). */
+    arm: armSinkFault,
+    /** A TCP proxy in front of MongoDB that the test can cut, and the URL that goes through it. */
+    async mongoProxy() {
+      const parts = /^(mongodb:\/\/)([^@/]*@)?([^/?]+)\/?([^?]*)\??(.*)$/.exec(mongoUrl());
+      if (!parts) throw new Error('the MongoDB URL cannot be proxied (mongodb+srv?)');
+      const [host, port] = (parts[3] ?? '').split(',')[0]!.split(':');
+      const proxy = await startTcpProxy(host ?? '127.0.0.1', Number(port ?? 27017));
+      const params = new URLSearchParams(parts[5] ?? '');
+      params.delete('replicaSet');
+      params.set('directConnection', 'true');
+      const url = `${parts[1]}${parts[2] ?? ''}127.0.0.1:${proxy.port}/${parts[4] ?? ''}?${params.toString()}`;
+      return { url, cut: proxy.cut, restore: proxy.restore, close: proxy.close };
+    },
+    /** The member ids of the sender's consumer group right now. */
+    async groupMemberIds() {
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        const { groups } = await admin.describeGroups([group]);
+        return (groups[0]?.members ?? []).map((m) => m.memberId).sort();
+      } finally {
+        await admin.disconnect();
+      }
+    },
+    /** The decoded payload of a collected mail event. */
+    async payloadOf(record: { partition: number; offset: string; value: Buffer | null }) {
+      const decoded = await codec.decode(
+        { topic: topics.mailEvents.name, partition: record.partition, offset: record.offset },
+        record.value,
+      );
+      return decoded.payload as unknown as Record<string, unknown>;
+    },
     /** Mail events of one type for one mail, in the order they were published. */
     eventsFor: (mailId: string, eventType?: string) =>
       events.records.filter((r) => r.key === mailId && (!eventType || r.eventType === eventType)),

@@ -5,6 +5,19 @@ import type { MailState } from '../domain/mail-state';
 
 type MailDoc = MailState & { _id: string };
 
+/** Server time at the moment the write applies (see claimDue for why not the caller's clock). */
+const SERVER_NOW = { $toLong: '$$NOW' };
+
+/** A document written before a field existed gets the value that field means for it. */
+function normalized(doc: MailDoc): MailState {
+  const { _id, ...state } = doc;
+  return {
+    ...state,
+    queuedAt: state.queuedAt ?? state.request.requestedAt ?? state.nextAttemptAt,
+    ambiguousResends: state.ambiguousResends ?? 0,
+  };
+}
+
 export class SenderStore {
   constructor(private readonly db: Db) {}
 
@@ -24,8 +37,9 @@ export class SenderStore {
 
   /**
    * Claims the next due mail for one attempt: a requested or retrying mail whose time has come, or a
-   * mail left in `sending` longer than `graceMs` (its sender died mid-attempt: the ambiguous case).
-   * Atomic, so several sender instances never claim the same attempt. Returns the state before the claim.
+   * mail left in `sending` without a renewed claim for longer than `graceMs` (its sender died
+   * mid-attempt). Atomic, so several sender instances never claim the same attempt. Returns the state
+   * before the claim.
    */
   async claimDue(now: number, graceMs: number): Promise<MailState | null> {
     const before = await this.mails().findOneAndUpdate(
@@ -38,41 +52,45 @@ export class SenderStore {
       // sendingSince is the server's clock at the moment of the claim, not `now`: a claim can wait behind
       // a transaction a killed sender left open (up to the transaction lifetime), and a stale `now` would
       // make the fresh claim look abandoned at once, so a second worker would claim and send it again.
-      [
-        {
-          $set: {
-            status: 'sending',
-            sendingSince: { $toLong: '$$NOW' },
-            attempt: { $add: ['$attempt', 1] },
-          },
-        },
-      ],
+      [{ $set: { status: 'sending', sendingSince: SERVER_NOW, attempt: { $add: ['$attempt', 1] } } }],
       { sort: { nextAttemptAt: 1 }, returnDocument: 'before' },
     );
-    if (!before) return null;
-    const { _id, ...state } = before;
-    return state;
+    return before ? normalized(before) : null;
   }
 
-  /** Applies the outcome of attempt `attempt`, only if that attempt still owns the mail. */
+  /** Renews the claim of a running attempt, so no one takes it for abandoned; false when it was taken. */
+  async renewClaim(mailId: string, attempt: number): Promise<boolean> {
+    const result = await this.mails().updateOne({ _id: mailId, status: 'sending', attempt }, [
+      { $set: { sendingSince: SERVER_NOW } },
+    ]);
+    return result.matchedCount === 1;
+  }
+
+  /**
+   * Applies the outcome of attempt `attempt`, only if that attempt still owns the mail. With
+   * `evenIfRecovered`, also when another sender took the claim for abandoned and scheduled a resend
+   * (status retrying, same attempt): a late "accepted" must win over that guess.
+   */
   async finish(
     session: ClientSession,
     mailId: string,
     attempt: number,
     set: Partial<MailState>,
+    evenIfRecovered = false,
   ): Promise<boolean> {
+    const status = evenIfRecovered ? { $in: ['sending', 'retrying'] } : 'sending';
     const result = await this.mails().updateOne(
-      { _id: mailId, status: 'sending', attempt },
+      { _id: mailId, status, attempt } as never,
       { $set: set },
-      { session },
+      {
+        session,
+      },
     );
     return result.matchedCount === 1;
   }
 
   async get(mailId: string): Promise<MailState | null> {
     const doc = await this.mails().findOne({ _id: mailId });
-    if (!doc) return null;
-    const { _id, ...state } = doc;
-    return state;
+    return doc ? normalized(doc) : null;
   }
 }

@@ -1,25 +1,25 @@
-// nodemailer with a pooled SMTP transport; TLS/STARTTLS and auth from config (secrets never logged).
-import nodemailer, { type Transporter } from 'nodemailer';
-import type SMTPPool from 'nodemailer/lib/smtp-pool';
+// Sends one mail over SMTP: nodemailer's MailComposer builds the message from structured data (addresses
+// as { name, address }, never concatenated), our pool of sessions carries it with RFC 5321 timeouts.
+import type { Readable } from 'node:stream';
+import MailComposer from 'nodemailer/lib/mail-composer';
+import type Mail from 'nodemailer/lib/mailer';
+import { SmtpAttemptError } from './smtp/smtp-attempt-error';
+import { SmtpPool, type PoolLimits } from './smtp/smtp-pool';
+import type { Delivery, SmtpSessionSettings } from './smtp/smtp-session';
 
-export interface SmtpSettings {
-  readonly host: string;
-  readonly port: number;
-  /** TLS from the first byte (port 465). */
-  readonly secure: boolean;
-  /** Refuse to send unless STARTTLS succeeds. */
-  readonly requireTls: boolean;
-  readonly rejectUnauthorized: boolean;
-  readonly user?: string | undefined;
-  readonly password?: string | undefined;
-  readonly maxConnections: number;
-  readonly maxMessages: number;
-  readonly timeoutMs: number;
+export { SmtpAttemptError } from './smtp/smtp-attempt-error';
+export { RFC5321_TIMEOUTS, type SmtpTimeouts } from './smtp/smtp-timeouts';
+
+export type SmtpSettings = SmtpSessionSettings & PoolLimits;
+
+export interface MailAddress {
+  readonly name: string | null;
+  readonly address: string;
 }
 
 export interface OutgoingMail {
   readonly from: string;
-  readonly to: string;
+  readonly to: MailAddress;
   readonly subject: string;
   readonly html: string;
   readonly text: string;
@@ -28,69 +28,64 @@ export interface OutgoingMail {
   readonly attachments?: readonly { filename: string; content: Buffer; contentType: string }[];
 }
 
-export interface SendResult {
-  readonly accepted: string[];
-  readonly rejected: string[];
+export type SendResult = Delivery;
+
+/** The nodemailer message for a mail: the recipient goes in as structured data, so no name can change it. */
+export function composeMail(mail: OutgoingMail): {
+  envelope: { from: string; to: string[] };
+  stream: () => Readable;
+} {
+  const options: Mail.Options = {
+    from: mail.from,
+    to: mail.to.name ? { name: mail.to.name, address: mail.to.address } : mail.to.address,
+    subject: mail.subject,
+    html: mail.html,
+    text: mail.text,
+    messageId: mail.messageId,
+    headers: { ...mail.headers },
+    attachments: mail.attachments?.map((a) => ({ ...a })),
+  };
+  const node = new MailComposer(options).compile();
+  const envelope = node.getEnvelope() as { from: string | false; to: string[] };
+  return {
+    // The envelope recipient is always exactly the address given, whatever the display name says.
+    envelope: { from: envelope.from || '', to: [mail.to.address] },
+    stream: () => node.createReadStream() as Readable,
+  };
 }
 
 export class SmtpTransport {
-  private transporter: Transporter<SMTPPool.SentMessageInfo>;
+  private readonly pool: SmtpPool;
 
-  constructor(private readonly settings: SmtpSettings) {
-    this.transporter = SmtpTransport.pool(settings);
-  }
-
-  private static pool(settings: SmtpSettings): Transporter<SMTPPool.SentMessageInfo> {
-    return nodemailer.createTransport({
-      pool: true,
-      host: settings.host,
-      port: settings.port,
-      secure: settings.secure,
-      requireTLS: settings.requireTls,
-      tls: { rejectUnauthorized: settings.rejectUnauthorized },
-      auth: settings.user ? { user: settings.user, pass: settings.password } : undefined,
-      maxConnections: settings.maxConnections,
-      maxMessages: settings.maxMessages,
-      connectionTimeout: settings.timeoutMs,
-      greetingTimeout: settings.timeoutMs,
-      socketTimeout: settings.timeoutMs,
-    } as SMTPPool.Options);
+  constructor(settings: SmtpSettings) {
+    this.pool = new SmtpPool(settings, settings);
   }
 
   /**
-   * Sends one mail. A pooled transport can wait forever when the server drops connections before its
-   * greeting, so every send has a deadline; past it the pool is replaced (nothing queued in the old
-   * one is sent) and the attempt fails as a timeout, to be retried with the same Message-ID.
+   * Sends one mail; throws SmtpAttemptError describing the failure. A reused connection the server had
+   * already dropped fails before the transaction starts: that is retried once on a new connection.
+   * `signal` aborts the attempt only before the final dot.
    */
-  async send(mail: OutgoingMail): Promise<SendResult> {
-    const transporter = this.transporter;
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        if (this.transporter === transporter) {
-          this.transporter = SmtpTransport.pool(this.settings);
-          transporter.close();
-        }
-        reject(
-          Object.assign(
-            new Error(`no answer from the SMTP server within ${this.settings.timeoutMs * 2} ms`),
-            { code: 'ETIMEDOUT' },
-          ),
-        );
-      }, this.settings.timeoutMs * 2);
-    });
-    const info = await Promise.race([
-      transporter.sendMail({ ...mail, attachments: mail.attachments?.map((a) => ({ ...a })) }),
-      deadline,
-    ]).finally(() => clearTimeout(timer));
-    const addresses = (list: unknown) =>
-      Array.isArray(list)
-        ? list.map((a) => (typeof a === 'string' ? a : String((a as { address?: string }).address)))
-        : [];
-    return { accepted: addresses(info.accepted), rejected: addresses(info.rejected) };
+  async send(mail: OutgoingMail, signal?: AbortSignal): Promise<SendResult> {
+    const { envelope, stream } = composeMail(mail);
+    let reused = false;
+    try {
+      return await this.pool.withSession((session, wasUsed) => {
+        reused = wasUsed;
+        return session.send(envelope, stream(), signal);
+      });
+    } catch (err) {
+      if (!reused || !(err instanceof SmtpAttemptError) || !staleConnection(err) || signal?.aborted)
+        throw err;
+      return this.pool.withSession((session) => session.send(envelope, stream(), signal), true);
+    }
   }
 
   close(): void {
-    this.transporter.close();
+    this.pool.close();
   }
 }
+
+/** A pooled connection found dead at the start of a transaction: nothing about this mail was sent. */
+const staleConnection = (err: SmtpAttemptError): boolean =>
+  err.facts.kind === 'connection-lost' && err.facts.stage === 'mail' && !err.facts.afterFinalDot;

@@ -39,6 +39,19 @@ function createEngine(): typeof Handlebars {
     const format = new Intl.NumberFormat(String(locale), { style: 'currency', currency: String(currency) });
     return format.format(Number(minor) / 10 ** (format.resolvedOptions().maximumFractionDigits ?? 2));
   });
+  // Links from event data: only http(s), so no `javascript:` or `data:` URL reaches a mail client.
+  engine.registerHelper('httpUrl', (value: unknown) => {
+    const text = String(value ?? '');
+    let url: URL;
+    try {
+      url = new URL(text);
+    } catch {
+      throw new RenderError(`${JSON.stringify(text.slice(0, 80))} is not a URL`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new RenderError(`links must be http(s); got ${JSON.stringify(text.slice(0, 80))}`);
+    return url.href;
+  });
   return engine;
 }
 
@@ -103,12 +116,21 @@ export class TemplateRenderer {
         ? language
         : FALLBACK_LOCALE;
     const compiled = template.locales.get(chosen) as Compiled;
-    return {
-      subject: compiled.subject(data).trim(),
-      html: compiled.html(data),
-      text: compiled.text(data),
-      locale: chosen,
-    };
+    try {
+      return {
+        subject: compiled.subject(data).trim(),
+        html: compiled.html(data),
+        text: compiled.text(data),
+        locale: chosen,
+      };
+    } catch (err) {
+      // A helper or the template failed on this data (an invalid currency code, a bad link): the request
+      // can never be rendered as it is.
+      if (err instanceof RenderError) throw err;
+      throw new RenderError(
+        `template '${templateId}' v${version} (${chosen}) cannot render this data: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
   }
 
   /** The sample data a template ships with (for previews). */

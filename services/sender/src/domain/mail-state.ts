@@ -1,7 +1,8 @@
-// The sender's record of one mail: requested -> sending(attempt) -> sent | retrying | failed | dead.
+// The sender's record of one mail: requested -> sending(attempt) -> sent | retrying | failed | dead |
+// ambiguous (docs/sender.md, "States").
 import type { MailRequested } from '@mailfleet/contracts';
 
-export type MailStatus = 'requested' | 'sending' | 'retrying' | 'sent' | 'failed' | 'dead';
+export type MailStatus = 'requested' | 'sending' | 'retrying' | 'sent' | 'failed' | 'dead' | 'ambiguous';
 
 export interface AttemptRecord {
   readonly attempt: number;
@@ -16,7 +17,12 @@ export interface MailState {
   /** Attempts started so far (infrastructure outages do not count, see send-policy). */
   readonly attempt: number;
   readonly nextAttemptAt: number;
+  /** Server time of the claim, renewed while the attempt runs: a stale one means its sender died. */
   readonly sendingSince: number | null;
+  /** When the sender queued the mail: the retry age counts from here. */
+  readonly queuedAt: number;
+  /** Resends scheduled after unknown outcomes (connection lost after the final dot, sender died). */
+  readonly ambiguousResends: number;
   readonly request: MailRequested;
   /** The event that requested the mail: its correlation id is carried on. */
   readonly cause: {
@@ -39,4 +45,4 @@ export function messageIdFor(mailId: string, domain: string): string {
 }
 
 export const isFinal = (status: MailStatus): boolean =>
-  status === 'sent' || status === 'failed' || status === 'dead';
+  status === 'sent' || status === 'failed' || status === 'dead' || status === 'ambiguous';

@@ -1,77 +1,78 @@
-// What happens after a send attempt fails: retry later, fail for good, dead-letter, or defer without
-// using up an attempt (the SMTP server itself is unreachable: that is not this mail's fault).
-
-export type FailureClass = 'smtp-4xx' | 'smtp-5xx' | 'connection' | 'timeout' | 'invalid-request' | 'unknown';
-
-export interface Failure {
-  readonly errorClass: FailureClass;
-  readonly message: string;
-}
+// What happens after an attempt fails: retry later, fail for good, dead-letter, defer without using an
+// attempt (the path is broken, not the mail), or wait long before resending an ambiguous one.
+import type { Failure } from './failure-classes';
 
 export interface RetryPolicy {
+  /** Charged attempts before a mail is dead-lettered (the age limit usually decides first). */
   readonly maxAttempts: number;
   readonly initialDelayMs: number;
   readonly maxDelayMs: number;
+  /** A mail still failing this long after it was queued is dead-lettered (Postfix: maximal_queue_lifetime). */
+  readonly maxRetryAgeMs: number;
+  /** Delay before local infrastructure (MongoDB) is tried again. */
+  readonly infrastructureDelayMs: number;
+}
+
+export interface AmbiguityPolicy {
+  /** How long to wait before resending a mail whose outcome is unknown (RFC 1047). */
+  readonly retryAfterMs: number;
+  /** How many times a mail is resent after unknown outcomes; then it stays `ambiguous`. */
+  readonly maxResends: number;
+}
+
+/** The facts about a mail the next step depends on. */
+export interface AttemptContext {
+  /** The number of the attempt that failed (charged attempts, starting at 1). */
+  readonly attempt: number;
+  /** When the sender first queued the mail. */
+  readonly queuedAt: number;
+  /** Resends after unknown outcomes so far. */
+  readonly ambiguousResends: number;
 }
 
 export type NextStep =
   | { readonly type: 'retry'; readonly at: number }
   | { readonly type: 'defer'; readonly at: number }
+  | { readonly type: 'resend-later'; readonly at: number }
   | { readonly type: 'fail' }
-  | { readonly type: 'dead' };
+  | { readonly type: 'dead' }
+  | { readonly type: 'ambiguous' };
 
-/** Classifies a nodemailer error: the SMTP reply code when there is one, else the connection error code. */
-export function classify(err: unknown): Failure {
-  const e = (err ?? {}) as { responseCode?: number; code?: string; message?: string };
-  const message = String(e.message ?? err)
-    .replace(/\s+/g, ' ')
-    .slice(0, 500);
-  if (typeof e.responseCode === 'number') {
-    if (e.responseCode >= 500) return { errorClass: 'smtp-5xx', message };
-    if (e.responseCode >= 400) return { errorClass: 'smtp-4xx', message };
-  }
-  if (e.code === 'ETIMEDOUT') return { errorClass: 'timeout', message };
-  if (
-    ['ECONNECTION', 'ECONNREFUSED', 'ECONNRESET', 'ESOCKET', 'EDNS', 'ENOTFOUND', 'EHOSTUNREACH'].includes(
-      e.code ?? '',
-    )
-  ) {
-    return { errorClass: 'connection', message };
-  }
-  // nodemailer reports a connection dropped before the greeting, and sends cut short when we replace a
-  // stuck pool (smtp-transport), without a code.
-  if (/unexpected socket close|connection closed|pool was closed|ECONNREFUSED|ECONNRESET/i.test(message)) {
-    return { errorClass: 'connection', message };
-  }
-  return { errorClass: 'unknown', message };
+/** Attempt n waits between half and all of min(max, initial·2^(n-1)): exponential, jittered, capped. */
+export function backoffMs(attempt: number, policy: RetryPolicy, random: () => number): number {
+  const ceiling = Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** Math.max(0, attempt - 1));
+  return Math.floor(ceiling / 2 + random() * (ceiling / 2));
 }
 
-/** True when the SMTP server could not be reached or dropped us: the circuit breaker's business. */
-export const isOutage = (f: Failure): boolean => f.errorClass === 'connection' || f.errorClass === 'timeout';
-
-/** The next step after attempt number `attempt` failed with `failure`. */
+/** The next step after an attempt failed with `failure`. */
 export function nextStep(
   failure: Failure,
-  attempt: number,
+  mail: AttemptContext,
   policy: RetryPolicy,
+  ambiguity: AmbiguityPolicy,
   now: number,
   random: () => number,
 ): NextStep {
-  const delay =
-    Math.floor(
-      random() * Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** Math.max(0, attempt - 1)),
-    ) +
-    policy.initialDelayMs / 2;
   switch (failure.errorClass) {
-    case 'smtp-5xx':
+    case 'recipient-permanent':
+    case 'message-permanent':
     case 'invalid-request':
       return { type: 'fail' };
-    case 'connection':
-    case 'timeout':
-      return { type: 'defer', at: now + delay };
-    case 'smtp-4xx':
-    case 'unknown':
-      return attempt >= policy.maxAttempts ? { type: 'dead' } : { type: 'retry', at: now + delay };
+    case 'system-wide':
+      return { type: 'defer', at: now + backoffMs(1, policy, random) };
+    case 'local-infrastructure':
+      return { type: 'defer', at: now + policy.infrastructureDelayMs };
+    case 'ambiguous':
+      return mail.ambiguousResends < ambiguity.maxResends
+        ? { type: 'resend-later', at: now + ambiguity.retryAfterMs }
+        : { type: 'ambiguous' };
+    case 'recipient-transient':
+    case 'unknown': {
+      const expiresAt = mail.queuedAt + policy.maxRetryAgeMs;
+      if (mail.attempt >= policy.maxAttempts || now >= expiresAt) return { type: 'dead' };
+      // The last retry lands on the age limit rather than being skipped because the backoff overshoots.
+      return { type: 'retry', at: Math.min(now + backoffMs(mail.attempt, policy, random), expiresAt) };
+    }
     default: {
       const unreachable: never = failure.errorClass;
       throw new Error(`unknown failure class ${String(unreachable)}`);

@@ -1,49 +1,106 @@
 import { canAttempt, closedBreaker, onOutage, onSuccess } from './circuit-breaker';
+import type { Failure } from './failure-classes';
 import { messageIdFor } from './mail-state';
 import { TokenBucket } from './rate-limiter';
-import { classify, nextStep, type Failure } from './send-policy';
+import { backoffMs, nextStep, type AttemptContext } from './send-policy';
 
-const policy = { maxAttempts: 3, initialDelayMs: 1000, maxDelayMs: 60_000 };
+const HOUR = 3600_000;
+const policy = {
+  maxAttempts: 200,
+  initialDelayMs: 60_000,
+  maxDelayMs: 30 * 60_000,
+  maxRetryAgeMs: 24 * HOUR,
+  infrastructureDelayMs: 5_000,
+};
+const ambiguity = { retryAfterMs: 15 * 60_000, maxResends: 1 };
 const fail = (errorClass: Failure['errorClass']): Failure => ({ errorClass, message: 'x' });
-
-describe('classify', () => {
-  test.each<[string, object, string]>([
-    ['a 451 reply', { responseCode: 451, message: '451 try later' }, 'smtp-4xx'],
-    ['a 550 reply', { responseCode: 550, message: '550 no such user' }, 'smtp-5xx'],
-    ['a refused connection', { code: 'ECONNECTION', message: 'connect ECONNREFUSED' }, 'connection'],
-    [
-      'a dropped connection',
-      { code: 'ECONNECTION', message: 'Connection closed unexpectedly' },
-      'connection',
-    ],
-    ['a timeout', { code: 'ETIMEDOUT', message: 'Greeting never received' }, 'timeout'],
-    ['a socket closed before the greeting', { message: 'Unexpected socket close' }, 'connection'],
-    ['a send cut short by replacing a stuck pool', { message: 'Connection pool was closed' }, 'connection'],
-    ['anything else', { message: 'boom' }, 'unknown'],
-  ])('%s is %s', (_n, err, expected) => {
-    expect(classify(err).errorClass).toBe(expected);
-  });
+const mail = (change: Partial<AttemptContext> = {}): AttemptContext => ({
+  attempt: 1,
+  queuedAt: 0,
+  ambiguousResends: 0,
+  ...change,
 });
+const step = (f: Failure['errorClass'], m = mail(), now = 1_000) =>
+  nextStep(fail(f), m, policy, ambiguity, now, () => 0.5);
 
 describe('nextStep', () => {
-  test.each<[string, Failure['errorClass'], number, string]>([
-    ['a 4xx before the last attempt is retried', 'smtp-4xx', 1, 'retry'],
-    ['a 4xx on the last attempt is dead-lettered', 'smtp-4xx', 3, 'dead'],
-    ['a 5xx fails at once', 'smtp-5xx', 1, 'fail'],
-    ['an invalid request fails at once', 'invalid-request', 1, 'fail'],
-    ['an outage defers without using up the mail', 'connection', 3, 'defer'],
-    ['a timeout defers too', 'timeout', 1, 'defer'],
-  ])('%s', (_n, cls, attempt, expected) => {
-    expect(nextStep(fail(cls), attempt, policy, 0, () => 0.5).type).toBe(expected);
+  test.each<[string, Failure['errorClass'], AttemptContext, number, string]>([
+    ['a recipient-permanent failure fails the mail at once', 'recipient-permanent', mail(), 1_000, 'fail'],
+    ['a message-permanent failure fails the mail at once', 'message-permanent', mail(), 1_000, 'fail'],
+    ['an invalid request fails at once', 'invalid-request', mail(), 1_000, 'fail'],
+    ['a transient failure is retried', 'recipient-transient', mail({ attempt: 7 }), 3 * HOUR, 'retry'],
+    [
+      'a transient failure 24 h after queueing is dead-lettered',
+      'recipient-transient',
+      mail(),
+      24 * HOUR,
+      'dead',
+    ],
+    [
+      'a transient failure after the attempt cap is dead-lettered',
+      'recipient-transient',
+      mail({ attempt: 200 }),
+      1_000,
+      'dead',
+    ],
+    ['an unknown failure is retried like a transient one', 'unknown', mail(), 1_000, 'retry'],
+    [
+      'a system-wide failure defers without using the mail up',
+      'system-wide',
+      mail({ attempt: 100 }),
+      30 * HOUR,
+      'defer',
+    ],
+    ['our own infrastructure failing defers too', 'local-infrastructure', mail(), 1_000, 'defer'],
+    ['an unknown outcome is resent later, once', 'ambiguous', mail(), 1_000, 'resend-later'],
+    [
+      'a second unknown outcome stays ambiguous',
+      'ambiguous',
+      mail({ ambiguousResends: 1 }),
+      1_000,
+      'ambiguous',
+    ],
+  ])('%s', (_name, cls, m, now, expected) => {
+    expect(step(cls, m, now).type).toBe(expected);
   });
 
-  test('backoff grows exponentially, with jitter, up to the maximum', () => {
-    const at = (attempt: number, r: number) =>
-      (nextStep(fail('smtp-4xx'), attempt, { ...policy, maxAttempts: 99 }, 0, () => r) as { at: number }).at;
-    expect(at(1, 0)).toBe(500);
-    expect(at(1, 0.999)).toBeLessThan(1500);
-    expect(at(3, 0.999)).toBeGreaterThan(4000);
-    expect(at(20, 0.999)).toBeLessThan(60_500);
+  test('an unknown outcome is never resent before the ambiguous delay', () => {
+    expect(step('ambiguous', mail(), 1_000)).toEqual({ type: 'resend-later', at: 1_000 + 15 * 60_000 });
+  });
+
+  test('the local infrastructure delay is the configured one', () => {
+    expect(step('local-infrastructure', mail(), 1_000)).toEqual({ type: 'defer', at: 6_000 });
+  });
+
+  test('backoff grows exponentially with jitter, capped; the schedule spans the retry age', () => {
+    expect(backoffMs(1, policy, () => 0)).toBe(30_000);
+    expect(backoffMs(1, policy, () => 0.999)).toBeLessThan(60_000);
+    expect(backoffMs(3, policy, () => 0)).toBe(120_000);
+    expect(backoffMs(30, policy, () => 0.999)).toBeLessThanOrEqual(30 * 60_000);
+    expect(backoffMs(30, policy, () => 0)).toBe(15 * 60_000);
+    // Following the schedule (worst case: shortest jitter), a greylisted mail is still retried a day later.
+    let now = 0;
+    let attempt = 1;
+    for (;;) {
+      const s = nextStep(fail('recipient-transient'), mail({ attempt }), policy, ambiguity, now, () => 0);
+      if (s.type !== 'retry') break;
+      now = s.at;
+      attempt += 1;
+    }
+    expect(now).toBe(24 * HOUR);
+    expect(attempt).toBeLessThan(200);
+  });
+
+  test('the last retry lands on the age limit instead of overshooting it', () => {
+    const s = nextStep(
+      fail('recipient-transient'),
+      mail({ attempt: 20 }),
+      policy,
+      ambiguity,
+      24 * HOUR - 1_000,
+      () => 0.5,
+    );
+    expect(s).toEqual({ type: 'retry', at: 24 * HOUR });
   });
 });
 

@@ -1,41 +1,31 @@
 // Sends due mails: claims one attempt at a time from the sender's state (so retries are scheduled, never
 // blocking a partition), within the rate and concurrency limits and behind the SMTP circuit breaker,
-// and records each outcome with its event through the outbox in one transaction.
-import type { MongoClient } from 'mongodb';
-import type { TopicDefinition } from '@mailfleet/contracts';
+// renews each claim while its attempt runs, and hands every outcome to the recorder.
 import type { Logger } from '@mailfleet/logger';
-import type { Outbox } from '@mailfleet/outbox';
-import { AttachmentError, type AttachmentContent, type AttachmentStore } from '@mailfleet/attachments';
-import { RenderError, parseTemplateData, type TemplateRenderer } from '../adapters/template-renderer';
 import type { SenderStore } from '../adapters/sender-store';
-import type { SmtpTransport } from '../adapters/smtp-transport';
 import { canAttempt, closedBreaker, onOutage, onSuccess, type BreakerState } from '../domain/circuit-breaker';
+import { isSystemWide, type Failure } from '../domain/failure-classes';
 import type { AttemptRecord, MailState } from '../domain/mail-state';
 import { TokenBucket } from '../domain/rate-limiter';
-import { classify, isOutage, nextStep, type Failure, type RetryPolicy } from '../domain/send-policy';
-import { mailDeadLettered, mailSendFailed, mailSent } from './sender-events';
+import { nextStep, type AmbiguityPolicy, type NextStep, type RetryPolicy } from '../domain/send-policy';
+import type { OutcomeRecorder } from './outcome-recorder';
+import { runAttempt, type AttemptDeps } from './send-attempt';
 import type { SenderMetrics } from './sender-metrics';
 
-export interface DispatcherOptions {
-  readonly client: MongoClient;
+export interface DispatcherOptions extends AttemptDeps {
   readonly store: SenderStore;
-  readonly outbox: Outbox;
-  readonly renderer: TemplateRenderer;
-  readonly attachments: AttachmentStore;
-  readonly smtp: SmtpTransport;
-  readonly mailEvents: TopicDefinition;
-  readonly from: string;
+  readonly recorder: OutcomeRecorder;
   readonly retry: RetryPolicy;
+  readonly ambiguity: AmbiguityPolicy;
   readonly concurrency: number;
   readonly ratePerSecond: number;
   readonly pollIntervalMs: number;
-  /** A mail still `sending` after this long is assumed interrupted and is sent again (same Message-ID). */
+  /** A claim not renewed for this long belongs to a sender that died; its outcome is unknown. */
   readonly sendingGraceMs: number;
   readonly breaker: { readonly threshold: number; readonly cooldownMs: number };
   readonly metrics: SenderMetrics;
   readonly logger: Logger;
   readonly now: () => Date;
-  readonly newId: () => string;
   readonly random?: () => number;
   /** Test-only fault injection: die right after the SMTP server accepted, before recording it. */
   readonly crashAfterAccept?: boolean;
@@ -46,13 +36,15 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export class Dispatcher {
   private running = false;
   private loop: Promise<void> | undefined;
-  private inFlight = new Set<Promise<void>>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly shutdown = new AbortController();
   private breaker: BreakerState = closedBreaker;
   private readonly bucket: TokenBucket;
   private wake: (() => void) | undefined;
+  private woken = false;
 
   constructor(private readonly o: DispatcherOptions) {
-    this.bucket = new TokenBucket(o.ratePerSecond, Date.now());
+    this.bucket = new TokenBucket(o.ratePerSecond, o.now().getTime());
   }
 
   start(): void {
@@ -60,33 +52,47 @@ export class Dispatcher {
     this.loop = this.run();
   }
 
-  /** Lets the attempts in flight finish (and be recorded), then stops. */
+  /**
+   * Stops claiming; attempts that have not sent their final dot are aborted (and given back), the others
+   * finish and are recorded.
+   */
   async stop(): Promise<void> {
     this.running = false;
-    this.wake?.();
+    this.shutdown.abort();
+    this.o.recorder.stopping(this.o.sendingGraceMs);
+    this.notify();
     await this.loop;
     await Promise.all(this.inFlight);
   }
 
   /** New work may be there (a request was just recorded). */
   notify(): void {
+    this.woken = true;
     this.wake?.();
   }
 
   private idle(ms: number): Promise<void> {
-    return new Promise((resolve) => {
+    // A notify that came while we were busy claiming is not lost: we look again at once.
+    if (this.woken) {
+      this.woken = false;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, ms);
       this.wake = () => {
         clearTimeout(timer);
         resolve();
       };
+    }).then(() => {
+      this.wake = undefined;
+      this.woken = false;
     });
   }
 
   private async run(): Promise<void> {
     while (this.running) {
       try {
-        const now = Date.now();
+        const now = this.o.now().getTime();
         const gate = canAttempt(this.breaker, now);
         this.breaker = gate.next;
         this.o.metrics.circuitOpen.set(this.breaker.state === 'open' ? 1 : 0);
@@ -105,15 +111,24 @@ export class Dispatcher {
           await sleep(token.waitMs);
           continue;
         }
-        const claimed = await this.o.store.claimDue(this.o.now().getTime(), this.o.sendingGraceMs);
+        this.woken = false;
+        const claimed = await this.o.store.claimDue(now, this.o.sendingGraceMs);
         if (!claimed) {
           await this.idle(this.o.pollIntervalMs);
           continue;
         }
-        const attempt = this.attempt(claimed).finally(() => {
-          this.inFlight.delete(attempt);
-          this.o.metrics.inFlight.set(this.inFlight.size);
-        });
+        const attempt = this.attempt(claimed)
+          .catch((err: unknown) =>
+            // Only a permanent MongoDB error gets here; the claim expires and is recovered as unknown.
+            this.o.logger.error(
+              { err, mailId: claimed.mailId },
+              'could not record an attempt; its claim will expire',
+            ),
+          )
+          .finally(() => {
+            this.inFlight.delete(attempt);
+            this.o.metrics.inFlight.set(this.inFlight.size);
+          });
         this.inFlight.add(attempt);
         this.o.metrics.inFlight.set(this.inFlight.size);
       } catch (err) {
@@ -125,135 +140,106 @@ export class Dispatcher {
 
   /** One attempt for a claimed mail (`before` is its state before the claim). */
   private async attempt(before: MailState): Promise<void> {
-    const attempt = before.attempt + 1;
+    const owner = before.attempt + 1;
     const log = this.o.logger.child({
       mailId: before.mailId,
-      attempt,
+      attempt: owner,
       correlationId: before.cause.correlationId,
     });
     if (before.status === 'sending') {
+      // Its sender died mid-attempt: whether the server got the mail is unknown. Treated like a
+      // connection lost after the final dot: resent only after the ambiguous delay, if at all.
       this.o.metrics.resumed.inc();
-      log.warn(
-        { messageId: before.messageId },
-        'previous attempt was interrupted; sending again with the same Message-ID',
-      );
+      log.warn({ messageId: before.messageId }, 'previous attempt was interrupted; its outcome is unknown');
+      const failure: Failure = {
+        errorClass: 'ambiguous',
+        message: `the sender running attempt ${before.attempt} stopped before recording its outcome; the mail may have been delivered`,
+      };
+      await this.failed(before, owner, before.attempt, failure, log);
+      return;
     }
-    const request = before.request;
-    let rendered;
-    let attachments: AttachmentContent[];
-    try {
-      rendered = this.o.renderer.render(
-        request.templateId,
-        request.templateVersion,
-        request.locale,
-        parseTemplateData(request.templateData),
-      );
-      attachments = await this.o.attachments.load(request.attachments);
-    } catch (err) {
-      if (!(err instanceof RenderError) && !(err instanceof AttachmentError)) throw err;
-      return this.failed(before, attempt, { errorClass: 'invalid-request', message: err.message }, log);
-    }
-    const end = this.o.metrics.latency.startTimer();
-    let result;
-    try {
-      result = await this.o.smtp.send({
-        from: this.o.from,
-        to: request.recipient.name
-          ? `"${request.recipient.name.replace(/"/g, '')}" <${request.recipient.email}>`
-          : request.recipient.email,
-        subject: rendered.subject,
-        html: rendered.html,
-        text: rendered.text,
-        attachments,
-        messageId: before.messageId,
-        headers: { 'X-Mailfleet-Mail-Id': before.mailId, 'X-Correlation-Id': before.cause.correlationId },
-      });
-    } catch (err) {
-      end();
-      return this.failed(before, attempt, classify(err), log);
-    }
-    end();
-    if (this.o.crashAfterAccept) process.kill(process.pid, 'SIGKILL');
-    this.breaker = onSuccess();
-    const now = this.o.now();
-    await this.o.client.withSession((session) =>
-      session.withTransaction(async () => {
-        const owned = await this.o.store.finish(session, before.mailId, attempt, {
-          status: 'sent',
-          sentAt: now.getTime(),
-          sendingSince: null,
-        });
-        if (owned)
-          await this.o.outbox.add(
-            session,
-            mailSent(this.o.mailEvents, before, attempt, result, this.o.newId(), now),
-          );
-      }),
+    const claimLost = new AbortController();
+    const signal = AbortSignal.any([this.shutdown.signal, claimLost.signal]);
+    const renewal = setInterval(
+      () => {
+        this.o.store.renewClaim(before.mailId, owner).then(
+          (owned) => {
+            if (!owned) claimLost.abort();
+          },
+          (err: unknown) => log.warn({ err }, 'could not renew the claim'),
+        );
+      },
+      Math.max(50, Math.floor(this.o.sendingGraceMs / 3)),
     );
-    this.o.metrics.sent.inc();
-    log.info({ messageId: before.messageId }, 'mail sent');
+    const end = this.o.metrics.latency.startTimer();
+    let outcome;
+    try {
+      outcome = await runAttempt(this.o, before, signal);
+    } finally {
+      clearInterval(renewal);
+      end();
+    }
+    switch (outcome.type) {
+      case 'sent':
+        if (this.o.crashAfterAccept) process.kill(process.pid, 'SIGKILL');
+        this.breaker = onSuccess();
+        await this.o.recorder.sent(before, owner, outcome.result);
+        this.o.metrics.sent.inc();
+        log.info({ messageId: before.messageId }, 'mail sent');
+        return;
+      case 'aborted':
+        await this.o.recorder.aborted(before, owner);
+        log.info('attempt aborted before the final dot; given back');
+        return;
+      case 'failed':
+        await this.failed(before, owner, owner, outcome.failure, log);
+        return;
+      default: {
+        const unreachable: never = outcome;
+        throw new Error(`unknown outcome ${JSON.stringify(unreachable)}`);
+      }
+    }
   }
 
-  private async failed(before: MailState, attempt: number, failure: Failure, log: Logger): Promise<void> {
-    const now = this.o.now();
-    const step = nextStep(failure, attempt, this.o.retry, now.getTime(), this.o.random ?? Math.random);
+  private async failed(
+    before: MailState,
+    owner: number,
+    attempt: number,
+    failure: Failure,
+    log: Logger,
+  ): Promise<void> {
+    const now = this.o.now().getTime();
+    let step: NextStep = nextStep(
+      failure,
+      { attempt, queuedAt: before.queuedAt, ambiguousResends: before.ambiguousResends },
+      this.o.retry,
+      this.o.ambiguity,
+      now,
+      this.o.random ?? Math.random,
+    );
     this.o.metrics.failures.inc({ class: failure.errorClass });
-    if (isOutage(failure))
-      this.breaker = onOutage(this.breaker, Date.now(), this.o.breaker.threshold, this.o.breaker.cooldownMs);
+    if (isSystemWide(failure)) {
+      const wasOpen = this.breaker.state === 'open';
+      this.breaker = onOutage(this.breaker, now, this.o.breaker.threshold, this.o.breaker.cooldownMs);
+      if (this.breaker.state === 'open') {
+        if (!wasOpen)
+          log.warn(
+            { reason: failure.message, until: new Date(this.breaker.openUntil).toISOString() },
+            'SMTP path unavailable; circuit breaker open, no attempts charged',
+          );
+        if (step.type === 'defer') step = { type: 'defer', at: Math.max(step.at, this.breaker.openUntil) };
+      }
+    }
     const record: AttemptRecord = {
       attempt,
       errorClass: failure.errorClass,
       errorMessage: failure.message,
-      failedAt: now.getTime(),
+      failedAt: now,
     };
-    const history = [...before.history, record];
-    await this.o.client.withSession((session) =>
-      session.withTransaction(async () => {
-        const finish = (set: Partial<MailState>) =>
-          this.o.store.finish(session, before.mailId, attempt, { sendingSince: null, ...set });
-        switch (step.type) {
-          case 'defer': {
-            // The SMTP server is unreachable: not this mail's fault, so the attempt is given back.
-            const at = Math.max(step.at, this.breaker.state === 'open' ? this.breaker.openUntil : 0);
-            await finish({ status: 'retrying', attempt: attempt - 1, nextAttemptAt: at });
-            return;
-          }
-          case 'retry':
-            if (await finish({ status: 'retrying', nextAttemptAt: step.at, history })) {
-              await this.o.outbox.add(
-                session,
-                mailSendFailed(this.o.mailEvents, before, record, step.at, this.o.newId(), now),
-              );
-            }
-            return;
-          case 'fail':
-            if (await finish({ status: 'failed', history })) {
-              await this.o.outbox.add(
-                session,
-                mailSendFailed(this.o.mailEvents, before, record, null, this.o.newId(), now),
-              );
-            }
-            return;
-          case 'dead':
-            if (await finish({ status: 'dead', history })) {
-              await this.o.outbox.add(
-                session,
-                mailSendFailed(this.o.mailEvents, before, record, null, this.o.newId(), now),
-              );
-              await this.o.outbox.add(
-                session,
-                mailDeadLettered(this.o.mailEvents, before, history, this.o.newId(), now),
-              );
-            }
-            return;
-          default: {
-            const unreachable: never = step;
-            throw new Error(`unknown step ${JSON.stringify(unreachable)}`);
-          }
-        }
-      }),
-    );
+    await this.o.recorder.failed(before, owner, record, step);
     if (step.type === 'retry') this.o.metrics.retries.inc();
+    if (step.type === 'resend-later') this.o.metrics.ambiguous.inc({ next: 'resend' });
+    if (step.type === 'ambiguous') this.o.metrics.ambiguous.inc({ next: 'none' });
     if (step.type === 'fail') this.o.metrics.failed.inc();
     if (step.type === 'dead') this.o.metrics.dead.inc();
     log.warn(

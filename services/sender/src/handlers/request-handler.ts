@@ -1,7 +1,7 @@
 // mail.requested -> the sender's state. Recording is all the consumer does: sending happens in the
 // dispatcher, so a slow or failing mail never holds back the other mails of its partition.
 import type { MongoClient } from 'mongodb';
-import type { DecodedEvent, TopicDefinition } from '@mailfleet/contracts';
+import { mailAddressProblem, type DecodedEvent, type TopicDefinition } from '@mailfleet/contracts';
 import type { HandlerContext } from '@mailfleet/kafka';
 import type { Outbox } from '@mailfleet/outbox';
 import { RenderError, parseTemplateData, type TemplateRenderer } from '../adapters/template-renderer';
@@ -24,15 +24,14 @@ export interface RequestHandlerDeps {
   readonly onRecorded: () => void;
 }
 
-const ADDRESS = /^[^\s@<>(),;:"[\]]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/;
-
 /** Why a request can never be sent, or undefined when it can. */
 function invalidReason(
   deps: RequestHandlerDeps,
   request: DecodedEvent<'MailRequested'>['payload'],
 ): string | undefined {
-  if (!ADDRESS.test(request.recipient.email))
-    return `malformed recipient address ${JSON.stringify(request.recipient.email.slice(0, 80))}`;
+  const problem = mailAddressProblem(request.recipient.email);
+  if (problem !== undefined)
+    return `malformed recipient address ${JSON.stringify(request.recipient.email.slice(0, 80))}: ${problem}`;
   try {
     deps.renderer.render(
       request.templateId,
@@ -58,6 +57,8 @@ export function createRequestHandler(deps: RequestHandlerDeps) {
       attempt: 0,
       nextAttemptAt: now.getTime(),
       sendingSince: null,
+      queuedAt: now.getTime(),
+      ambiguousResends: 0,
       request,
       cause: {
         eventId: ctx.envelope.eventId,

@@ -11,7 +11,7 @@ export function createSenderMetrics(registry: Registry) {
     }),
     failures: new Counter({
       name: 'sender_send_failures_total',
-      help: 'Failed send attempts by class (smtp-4xx, smtp-5xx, connection, timeout, invalid-request, unknown)',
+      help: 'Failed send attempts by class (recipient-permanent, message-permanent, recipient-transient, system-wide, ambiguous, invalid-request, local-infrastructure, unknown)',
       labelNames: ['class'],
       registers: [registry],
     }),
@@ -30,9 +30,15 @@ export function createSenderMetrics(registry: Registry) {
       help: 'Mails failed for good (5xx, invalid request)',
       registers: [registry],
     }),
+    ambiguous: new Counter({
+      name: 'sender_ambiguous_outcomes_total',
+      help: 'Attempts whose outcome is unknown (connection lost after the final dot, sender died mid-attempt), by what happens next (resend, none)',
+      labelNames: ['next'],
+      registers: [registry],
+    }),
     resumed: new Counter({
       name: 'sender_interrupted_attempts_resumed_total',
-      help: 'Attempts found in `sending` after the grace period (a sender died mid-attempt) and sent again with the same Message-ID',
+      help: 'Claims found abandoned after the grace period (a sender died mid-attempt), recorded as ambiguous',
       registers: [registry],
     }),
     latency: new Histogram({

@@ -1,4 +1,5 @@
 // Which mail a due intent becomes, for a given customer and order: request, suppress, reject, or park.
+import { mailAddressProblem } from '@mailfleet/contracts';
 import type { MailDecision, TranslatorPolicy } from './decisions';
 import {
   isKnown,
@@ -14,8 +15,6 @@ export interface MailIntent {
   readonly orderId: string;
   readonly cause: Cause;
 }
-
-const EMAIL = /^[^\s@<>(),;:"[\]]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/;
 
 /** A locale the templates have: the customer's, its language without region, or the default. */
 export function resolveLocale(requested: string | undefined, policy: TranslatorPolicy): string {
@@ -89,13 +88,14 @@ export function decideMail(
       reason: `customer ${customer.customerId} has no e-mail address; ask the customer service to record one (CustomerEmailChanged)`,
     };
   }
-  if (email.length > 254 || !EMAIL.test(email)) {
+  const problem = mailAddressProblem(email);
+  if (problem !== undefined) {
     return {
       ...base,
       type: 'reject',
       customerId: customer.customerId,
       code: 'MALFORMED_ADDRESS',
-      reason: `customer ${customer.customerId} has a malformed e-mail address (${JSON.stringify(email.slice(0, 80))}); correct it in the customer service`,
+      reason: `customer ${customer.customerId} has a malformed e-mail address (${JSON.stringify(email.slice(0, 80))}: ${problem}); correct it in the customer service`,
     };
   }
   return {

@@ -127,7 +127,7 @@ describe('customers who opted out or have no usable address', () => {
   test('a rejection says what a person can do about it', () => {
     const [d] = onOrderFact(placed, { customer: { ...ada, email: 'not-an-address' } }, ctx).decisions;
     expect(d?.type === 'reject' && d.reason).toBe(
-      'customer c-42 has a malformed e-mail address ("not-an-address"); correct it in the customer service',
+      'customer c-42 has a malformed e-mail address ("not-an-address": the address needs a local part, an @ and a domain); correct it in the customer service',
     );
   });
 });

@@ -1,0 +1,84 @@
+// One send attempt for a claimed mail: render, load attachments, hand the message to SMTP. Never throws:
+// every error is decided here into an outcome (bad data fails the mail, infrastructure retries later).
+import { AttachmentError, type AttachmentContent, type AttachmentStore } from '@mailfleet/attachments';
+import { RenderError, parseTemplateData, type TemplateRenderer } from '../adapters/template-renderer';
+import { SmtpAttemptError, type SendResult, type SmtpTransport } from '../adapters/smtp-transport';
+import { classifySmtpFailure, type Failure } from '../domain/failure-classes';
+import { headerText } from '../domain/header-text';
+import type { MailState } from '../domain/mail-state';
+
+export type AttemptOutcome =
+  | { readonly type: 'sent'; readonly result: SendResult }
+  | { readonly type: 'failed'; readonly failure: Failure }
+  /** Stopped before the final dot (shutdown, or the claim was taken): nothing was delivered. */
+  | { readonly type: 'aborted' };
+
+export interface AttemptDeps {
+  readonly renderer: TemplateRenderer;
+  readonly attachments: AttachmentStore;
+  readonly smtp: SmtpTransport;
+  readonly from: string;
+}
+
+const failed = (errorClass: Failure['errorClass'], message: string): AttemptOutcome => ({
+  type: 'failed',
+  failure: { errorClass, message: message.replace(/\s+/g, ' ').slice(0, 500) },
+});
+const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+export async function runAttempt(
+  deps: AttemptDeps,
+  mail: MailState,
+  signal: AbortSignal,
+): Promise<AttemptOutcome> {
+  const { request } = mail;
+  let rendered;
+  let attachments: AttachmentContent[];
+  try {
+    rendered = deps.renderer.render(
+      request.templateId,
+      request.templateVersion,
+      request.locale,
+      parseTemplateData(request.templateData),
+    );
+  } catch (err) {
+    return failed(err instanceof RenderError ? 'invalid-request' : 'unknown', messageOf(err));
+  }
+  try {
+    attachments = await deps.attachments.load(request.attachments);
+  } catch (err) {
+    // A blob that is missing or altered never gets better; MongoDB being away does.
+    return err instanceof AttachmentError
+      ? failed('invalid-request', err.message)
+      : failed('local-infrastructure', `loading attachments: ${messageOf(err)}`);
+  }
+  try {
+    const result = await deps.smtp.send(
+      {
+        from: deps.from,
+        to: {
+          name: request.recipient.name ? headerText(request.recipient.name, 200) : null,
+          address: request.recipient.email,
+        },
+        subject: headerText(rendered.subject),
+        html: rendered.html,
+        text: rendered.text,
+        attachments,
+        messageId: mail.messageId,
+        headers: {
+          'X-Mailfleet-Mail-Id': headerText(mail.mailId),
+          'X-Correlation-Id': headerText(mail.cause.correlationId),
+        },
+      },
+      signal,
+    );
+    return { type: 'sent', result };
+  } catch (err) {
+    if (err instanceof SmtpAttemptError) {
+      if (signal.aborted && !('afterFinalDot' in err.facts && err.facts.afterFinalDot))
+        return { type: 'aborted' };
+      return { type: 'failed', failure: classifySmtpFailure(err.facts) };
+    }
+    return failed('unknown', messageOf(err));
+  }
+}
