@@ -3,6 +3,7 @@
 import type { Readable } from 'node:stream';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type Mail from 'nodemailer/lib/mailer';
+import { encodeHeaderWords } from './smtp/encoded-words';
 import { SmtpAttemptError } from './smtp/smtp-attempt-error';
 import { SmtpPool, type PoolLimits } from './smtp/smtp-pool';
 import type { Delivery, SmtpSessionSettings } from './smtp/smtp-session';
@@ -38,7 +39,7 @@ export function composeMail(mail: OutgoingMail): {
   const options: Mail.Options = {
     from: mail.from,
     to: mail.to.name ? { name: mail.to.name, address: mail.to.address } : mail.to.address,
-    subject: mail.subject,
+    subject: encodeHeaderWords(mail.subject),
     html: mail.html,
     text: mail.text,
     messageId: mail.messageId,

@@ -1,10 +1,20 @@
 // One send attempt for a claimed mail: render, load attachments, hand the message to SMTP. Never throws:
 // every error is decided here into an outcome (bad data fails the mail, infrastructure retries later).
 import { AttachmentError, type AttachmentContent, type AttachmentStore } from '@mailfleet/attachments';
-import { RenderError, parseTemplateData, type TemplateRenderer } from '../adapters/template-renderer';
-import { SmtpAttemptError, type SendResult, type SmtpTransport } from '../adapters/smtp-transport';
+import {
+  RenderError,
+  parseTemplateData,
+  type RenderedMail,
+  type TemplateRenderer,
+} from '../adapters/template-renderer';
+import {
+  SmtpAttemptError,
+  type OutgoingMail,
+  type SendResult,
+  type SmtpTransport,
+} from '../adapters/smtp-transport';
 import { classifySmtpFailure, type Failure } from '../domain/failure-classes';
-import { headerText } from '../domain/header-text';
+import { headerText, headerToken } from '../domain/header-text';
 import type { MailState } from '../domain/mail-state';
 
 export type AttemptOutcome =
@@ -25,6 +35,33 @@ const failed = (errorClass: Failure['errorClass'], message: string): AttemptOutc
   failure: { errorClass, message: message.replace(/\s+/g, ' ').slice(0, 500) },
 });
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/**
+ * The mail as handed to SMTP. The recipient stays structured ({ name, address }) and every header value
+ * built from event data is one line of printable text, so no event can add a recipient or a header.
+ */
+export function outgoingMail(
+  mail: MailState,
+  rendered: RenderedMail,
+  attachments: readonly AttachmentContent[],
+  from: string,
+): OutgoingMail {
+  const { recipient } = mail.request;
+  const name = recipient.name ? headerText(recipient.name, 200) : '';
+  return {
+    from,
+    to: { name: name === '' ? null : name, address: recipient.email },
+    subject: headerText(rendered.subject),
+    html: rendered.html,
+    text: rendered.text,
+    attachments,
+    messageId: mail.messageId,
+    headers: {
+      'X-Mailfleet-Mail-Id': headerToken(mail.mailId),
+      'X-Correlation-Id': headerToken(mail.cause.correlationId),
+    },
+  };
+}
 
 export async function runAttempt(
   deps: AttemptDeps,
@@ -53,25 +90,7 @@ export async function runAttempt(
       : failed('local-infrastructure', `loading attachments: ${messageOf(err)}`);
   }
   try {
-    const result = await deps.smtp.send(
-      {
-        from: deps.from,
-        to: {
-          name: request.recipient.name ? headerText(request.recipient.name, 200) : null,
-          address: request.recipient.email,
-        },
-        subject: headerText(rendered.subject),
-        html: rendered.html,
-        text: rendered.text,
-        attachments,
-        messageId: mail.messageId,
-        headers: {
-          'X-Mailfleet-Mail-Id': headerText(mail.mailId),
-          'X-Correlation-Id': headerText(mail.cause.correlationId),
-        },
-      },
-      signal,
-    );
+    const result = await deps.smtp.send(outgoingMail(mail, rendered, attachments, deps.from), signal);
     return { type: 'sent', result };
   } catch (err) {
     if (err instanceof SmtpAttemptError) {
