@@ -10,11 +10,22 @@ export interface Position {
 }
 
 export type MailStatus =
-  'requested' | 'retrying' | 'sent' | 'failed' | 'dead' | 'suppressed' | 'rejected' | 'delivered' | 'bounced';
+  | 'requested'
+  | 'retrying'
+  /** The outcome of an attempt is unknown (connection lost after the final dot, sender died). */
+  | 'ambiguous'
+  | 'sent'
+  | 'failed'
+  | 'dead'
+  | 'suppressed'
+  | 'rejected'
+  | 'delivered'
+  | 'bounced';
 
 export type TimelineType =
   | 'requested'
   | 'attempt-failed'
+  | 'ambiguous'
   | 'sent'
   | 'failed'
   | 'dead'

@@ -89,6 +89,34 @@ export const DEAD_MAIL: MailView = {
   asOf: pos('5'),
 };
 
+/** A mail whose connection was lost after the final dot: resend pending, shown among the failures. */
+export const AMBIGUOUS_MAIL: MailView = {
+  ...SENT_MAIL,
+  _id: 'order-confirmation:o-200',
+  mailId: 'order-confirmation:o-200',
+  orderId: 'o-200',
+  email: 'grace@example.test',
+  status: 'ambiguous',
+  messageId: null,
+  sentAt: null,
+  attempts: 1,
+  lastError: 'ambiguous: connection-lost: the SMTP server closed the connection',
+  timeline: [
+    SENT_MAIL.timeline[0]!,
+    {
+      ...SENT_MAIL.timeline[0]!,
+      type: 'ambiguous',
+      at: SEED_NOW - 20_000,
+      reason:
+        'outcome unknown (resend due 2026-01-01T00:15:00.000Z): connection-lost: the SMTP server closed the connection',
+      attempt: 1,
+      eventId: 'ev-ambiguous-200',
+    },
+  ],
+  updatedAt: SEED_NOW - 20_000,
+  asOf: pos('6'),
+};
+
 export async function seedReadModels(db: Db): Promise<void> {
   const names = collectionNames(3);
   await db.collection<ProjectionMeta>(META_COLLECTION).insertOne({
@@ -98,7 +126,7 @@ export async function seedReadModels(db: Db): Promise<void> {
     retired: [],
     switchedAt: SEED_NOW - 60_000,
   });
-  await db.collection<MailView>(names.mails).insertMany([SENT_MAIL, DEAD_MAIL]);
+  await db.collection<MailView>(names.mails).insertMany([SENT_MAIL, DEAD_MAIL, AMBIGUOUS_MAIL]);
   await db.collection<OrderView>(names.orders).insertOne({
     _id: 'o-100',
     orderId: 'o-100',

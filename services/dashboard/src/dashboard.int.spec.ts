@@ -4,7 +4,7 @@ import type { Browser } from 'playwright-core';
 import { chromium } from 'playwright-core';
 import { MongoClient, type Db } from 'mongodb';
 import { mongoUrl, uniqueName, type ServiceProcess } from '@mailfleet/testing';
-import { DEAD_MAIL, SEED_DAY, SEED_NOW, SENT_MAIL, seedReadModels } from './dashboard-seed';
+import { AMBIGUOUS_MAIL, DEAD_MAIL, SEED_DAY, SEED_NOW, SENT_MAIL, seedReadModels } from './dashboard-seed';
 import { startDashboardProcess } from './dashboard-test-process';
 
 // The tests walk the API's JSON by path; typing every answer here would only restate the read models.
@@ -114,7 +114,11 @@ describe('the read-only API', () => {
         status: 'dead',
         lastError: '550 mailbox unavailable',
       }),
+      // An unknown outcome is for on-call to see too: it may have been delivered, or not.
+      expect.objectContaining({ mailId: AMBIGUOUS_MAIL.mailId, status: 'ambiguous' }),
     ]);
+    const ambiguous = (await get(`/api/mails/${encodeURIComponent(AMBIGUOUS_MAIL.mailId)}`)).body['data'];
+    expect(ambiguous.timeline.map((t: { type: string }) => t.type)).toEqual(['requested', 'ambiguous']);
     const health = (await get('/api/pipeline')).body['data'];
     expect(health.lag[0]).toMatchObject({ group: 'sender', lag: 1200 });
     expect(health.dlq).toEqual([{ topic: 'mail.requested.dlq', records: 2 }]);

@@ -144,6 +144,39 @@ describe('project', () => {
     expect(mails.get('order-confirmation:o-4')?.timeline[0]?.reason).toBe('NO_ADDRESS: no address');
   });
 
+  test('an unknown outcome shows as ambiguous with its resend time, then as sent once the resend is accepted', () => {
+    const ambiguous = record('MailSendFailed', {
+      attempt: 1,
+      retryable: true,
+      errorClass: 'ambiguous',
+      errorMessage: 'connection-lost: closed after the final dot',
+      nextAttemptAt: 911_000,
+      failedAt: 11_000,
+    });
+    const waiting = run([requested(), ambiguous]);
+    expect(waiting.mails.get(mailId)).toMatchObject({ status: 'ambiguous' });
+    expect(waiting.mails.get(mailId)?.timeline.map((t) => [t.type, t.reason])).toEqual([
+      ['requested', null],
+      [
+        'ambiguous',
+        'outcome unknown (resend due 1970-01-01T00:15:11.000Z): connection-lost: closed after the final dot',
+      ],
+    ]);
+    expect(run([requested(), ambiguous, sent()]).mails.get(mailId)).toMatchObject({ status: 'sent' });
+    expect(run([sent(), ambiguous, requested()]).mails.get(mailId)).toMatchObject({ status: 'sent' });
+    const final = record('MailSendFailed', {
+      attempt: 2,
+      retryable: false,
+      errorClass: 'ambiguous',
+      nextAttemptAt: null,
+      failedAt: 12_000,
+    });
+    const given = run([requested(), final]);
+    expect(given.mails.get(mailId)).toMatchObject({ status: 'ambiguous' });
+    expect(given.mails.get(mailId)?.timeline[1]?.reason).toContain('not resent again');
+    expect(given.totals).toEqual({ requested: 1 });
+  });
+
   test('order status only moves forward; a late OrderPlaced keeps the cancellation', () => {
     const { orders } = run([record('OrderCancelled', { reason: 'changed mind' }), record('OrderPlaced')]);
     expect(orders.get('o-1001')).toMatchObject({

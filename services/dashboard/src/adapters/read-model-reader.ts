@@ -26,7 +26,7 @@ export interface DataAsOf {
   }[];
 }
 
-const FAILED_STATUSES = ['failed', 'dead', 'bounced', 'rejected'] as const;
+const FAILED_STATUSES = ['failed', 'dead', 'bounced', 'rejected', 'ambiguous'] as const;
 
 export class ReadModelReader {
   constructor(private readonly db: Db) {}

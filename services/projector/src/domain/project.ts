@@ -41,6 +41,7 @@ export interface Changes {
 const STATUS_RANK: Record<MailStatus, number> = {
   requested: 1,
   retrying: 2,
+  ambiguous: 2,
   sent: 3,
   failed: 3,
   dead: 3,
@@ -148,6 +149,22 @@ function mailFact(event: AnyDecodedEvent): MailFact | null {
       };
     case 'MailSendFailed': {
       const p = event.payload;
+      if (p.errorClass === 'ambiguous') {
+        const next =
+          p.nextAttemptAt === null
+            ? 'not resent again'
+            : `resend due ${new Date(p.nextAttemptAt).toISOString()}`;
+        return {
+          type: 'ambiguous',
+          status: 'ambiguous',
+          at: p.failedAt,
+          reason: `outcome unknown (${next}): ${p.errorMessage}`,
+          attempt: p.attempt,
+          set: { lastError: `ambiguous: ${p.errorMessage}` },
+          // It may well have been delivered: neither a retry of a failure nor a failure.
+          counters: p.retryable ? [{ retries: 1 }] : [],
+        };
+      }
       return {
         type: p.retryable ? 'attempt-failed' : 'failed',
         status: p.retryable ? 'retrying' : 'failed',
