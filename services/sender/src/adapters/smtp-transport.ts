@@ -71,14 +71,20 @@ export class SmtpTransport {
     const { envelope, stream } = composeMail(mail);
     let reused = false;
     try {
-      return await this.pool.withSession((session, wasUsed) => {
-        reused = wasUsed;
-        return session.send(envelope, stream(), signal);
-      });
+      return await this.pool.withSession(
+        (session, wasUsed) => {
+          reused = wasUsed;
+          return session.send(envelope, stream(), signal);
+        },
+        { signal },
+      );
     } catch (err) {
       if (!reused || !(err instanceof SmtpAttemptError) || !staleConnection(err) || signal?.aborted)
         throw err;
-      return this.pool.withSession((session) => session.send(envelope, stream(), signal), true);
+      return this.pool.withSession((session) => session.send(envelope, stream(), signal), {
+        fresh: true,
+        signal,
+      });
     }
   }
 

@@ -93,11 +93,10 @@ export async function runAttempt(
     const result = await deps.smtp.send(outgoingMail(mail, rendered, attachments, deps.from), signal);
     return { type: 'sent', result };
   } catch (err) {
-    if (err instanceof SmtpAttemptError) {
-      if (signal.aborted && !('afterFinalDot' in err.facts && err.facts.afterFinalDot))
-        return { type: 'aborted' };
-      return { type: 'failed', failure: classifySmtpFailure(err.facts) };
-    }
-    return failed('unknown', messageOf(err));
+    const smtp = err instanceof SmtpAttemptError ? err.facts : undefined;
+    // Aborted (shutdown, claim taken) before the final dot, however the abort surfaced: nothing went out.
+    if (signal.aborted && !(smtp && 'afterFinalDot' in smtp && smtp.afterFinalDot))
+      return { type: 'aborted' };
+    return smtp ? { type: 'failed', failure: classifySmtpFailure(smtp) } : failed('unknown', messageOf(err));
   }
 }

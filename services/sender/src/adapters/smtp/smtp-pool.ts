@@ -29,9 +29,9 @@ export class SmtpPool {
   /** Runs `use` with a session of its own; `reused` says whether the session carried a message before. */
   async withSession<T>(
     use: (session: SmtpSession, reused: boolean) => Promise<T>,
-    fresh = false,
+    options: { fresh?: boolean; signal?: AbortSignal | undefined } = {},
   ): Promise<T> {
-    const { session, reused } = await this.acquire(fresh);
+    const { session, reused } = await this.acquire(options.fresh ?? false, options.signal);
     try {
       return await use(session, reused);
     } finally {
@@ -49,8 +49,12 @@ export class SmtpPool {
     }
   }
 
-  private async acquire(fresh: boolean): Promise<{ session: SmtpSession; reused: boolean }> {
+  private async acquire(
+    fresh: boolean,
+    signal: AbortSignal | undefined,
+  ): Promise<{ session: SmtpSession; reused: boolean }> {
     for (;;) {
+      signal?.throwIfAborted();
       if (!fresh) {
         const idle = this.idle.pop();
         if (idle) {
@@ -63,7 +67,7 @@ export class SmtpPool {
       if (this.open < this.limits.maxConnections) {
         this.open += 1;
         try {
-          return { session: await SmtpSession.open(this.settings), reused: false };
+          return { session: await SmtpSession.open(this.settings, signal), reused: false };
         } catch (err) {
           this.open -= 1;
           this.wakeOne();
@@ -78,7 +82,10 @@ export class SmtpPool {
         this.open -= 1;
         continue;
       }
-      await new Promise<void>((resolve) => this.waiters.push(resolve));
+      await new Promise<void>((resolve) => {
+        this.waiters.push(resolve);
+        signal?.addEventListener('abort', () => resolve(), { once: true });
+      });
     }
   }
 

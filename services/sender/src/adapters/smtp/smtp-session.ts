@@ -46,8 +46,8 @@ export class SmtpSession {
     private readonly clock: StageClock,
   ) {}
 
-  /** Connects, greets (STARTTLS when offered or required) and authenticates. */
-  static open(settings: SmtpSessionSettings): Promise<SmtpSession> {
+  /** Connects, greets (STARTTLS when offered or required) and authenticates; `signal` gives up at once. */
+  static open(settings: SmtpSessionSettings, signal?: AbortSignal): Promise<SmtpSession> {
     return new Promise((resolve, reject) => {
       let session: SmtpSession | undefined;
       const socket = netConnect({ host: settings.host, port: settings.port });
@@ -61,11 +61,23 @@ export class SmtpSession {
             }),
           );
       });
+      const onAbort = () =>
+        fail(
+          new SmtpAttemptError({
+            kind: 'connection-lost',
+            stage: clock.stage,
+            afterFinalDot: false,
+            text: 'attempt aborted while connecting',
+          }),
+        );
       const fail = (err: SmtpAttemptError) => {
+        signal?.removeEventListener('abort', onAbort);
         clock.stop();
         socket.destroy();
         reject(err);
       };
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener('abort', onAbort);
       socket.once('error', (err) => {
         if (!session)
           fail(
@@ -102,7 +114,7 @@ export class SmtpSession {
                 cause: err,
               }),
             );
-          if (!settings.user) return s.ready(resolve);
+          if (!settings.user) return s.ready(resolve, signal, onAbort);
           connection.login({ user: settings.user, pass: settings.password ?? '' }, (loginErr?: unknown) => {
             if (loginErr)
               return fail(
@@ -110,7 +122,7 @@ export class SmtpSession {
                   cause: loginErr,
                 }),
               );
-            s.ready(resolve);
+            s.ready(resolve, signal, onAbort);
           });
         });
       });
@@ -206,7 +218,8 @@ export class SmtpSession {
     return { stage: this.clock.stage, afterFinalDot: this.clock.afterFinalDot };
   }
 
-  private ready(resolve: (s: SmtpSession) => void): void {
+  private ready(resolve: (s: SmtpSession) => void, signal?: AbortSignal, onAbort?: () => void): void {
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
     this.failed = undefined;
     this.clock.idle();
     resolve(this);
