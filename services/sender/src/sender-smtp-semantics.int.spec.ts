@@ -57,6 +57,27 @@ test('a connection dropped after the final dot is ambiguous: no resend before th
   expect(await state(request.mailId)).toMatchObject({ status: 'sent', attempt: 2 });
 });
 
+test('a DATA termination timeout (configured short) ends that connection and counts as ambiguous, not as a failure to retry at once', async () => {
+  const request = f.request('termination-timeout');
+  const messageId = messageIdFor(request.mailId, f.domain);
+  await f.arm({ kind: 'slow', delayMs: 4_000, recipient: request.recipient.email });
+  await f.publish([request]);
+  const sender = await f.startSender({
+    SMTP_DATA_TERMINATION_TIMEOUT_MS: '1500',
+    SENDER_AMBIGUOUS_RETRY_AFTER_MS: '8000',
+  });
+  const [event] = await f.waitForEvents(request.mailId, 'MailSendFailed', 1);
+  const failure = await f.payloadOf(event!);
+  expect(failure).toMatchObject({ errorClass: 'ambiguous', retryable: true });
+  expect(String(failure['errorMessage'])).toContain('data-termination timeout');
+  await f.waitForEvents(request.mailId, 'MailSent', 1);
+  expect(await sender.stop()).toBe(0);
+  // The slow server did take the first copy; the resend came only after the ambiguous delay.
+  const copies = await sinkMessages({ messageId });
+  expect(copies).toHaveLength(2);
+  expect(Date.parse(copies[1]!.receivedAt) - Date.parse(copies[0]!.receivedAt)).toBeGreaterThanOrEqual(4_000);
+});
+
 test('an unknown outcome twice: resent once, then left ambiguous — never a third copy', async () => {
   const request = f.request('dropped-twice');
   const messageId = messageIdFor(request.mailId, f.domain);
@@ -76,6 +97,37 @@ test('an unknown outcome twice: resent once, then left ambiguous — never a thi
   expect(await sinkMessages({ messageId })).toHaveLength(2);
   expect(await state(request.mailId)).toMatchObject({ status: 'ambiguous', attempt: 2, ambiguousResends: 1 });
   expect(f.eventsFor(request.mailId, 'MailSent')).toEqual([]);
+});
+
+test('550 5.1.1 at RCPT fails that mail at once as recipient-permanent; 552 5.3.4 after the dot as message-permanent', async () => {
+  const unknownUser = f.request('no-such-user');
+  const tooBig = f.request('too-big');
+  await f.arm({
+    kind: 'reply',
+    stage: 'rcpt',
+    code: 550,
+    enhanced: '5.1.1',
+    recipient: unknownUser.recipient.email,
+  });
+  await f.arm({
+    kind: 'reply',
+    stage: 'data',
+    code: 552,
+    enhanced: '5.3.4',
+    recipient: tooBig.recipient.email,
+  });
+  await f.publish([unknownUser, tooBig]);
+  const sender = await f.startSender();
+  for (const [r, errorClass] of [
+    [unknownUser, 'recipient-permanent'],
+    [tooBig, 'message-permanent'],
+  ] as const) {
+    const [event] = await f.waitForEvents(r.mailId, 'MailSendFailed', 1);
+    expect(await f.payloadOf(event!)).toMatchObject({ errorClass, retryable: false, attempt: 1 });
+    expect(await state(r.mailId)).toMatchObject({ status: 'failed', attempt: 1 });
+  }
+  expect(await sender.stop()).toBe(0);
+  expect(f.events.records.filter((e) => e.eventType !== 'MailSendFailed')).toEqual([]);
 });
 
 test('data that can never be sent fails its mail with a reason; the process keeps running and sends the others once', async () => {

@@ -70,7 +70,20 @@ export class TemplateRenderer {
         const locales = new Map<string, Compiled>();
         for (const file of readdirSync(base).filter((f) => f.endsWith('.subject.hbs'))) {
           const locale = file.slice(0, -'.subject.hbs'.length);
-          const read = (part: string) => readFileSync(path.join(base, `${locale}.${part}.hbs`), 'utf8');
+          const read = (part: string) => {
+            const file = path.join(base, `${locale}.${part}.hbs`);
+            const text = readFileSync(file, 'utf8');
+            // Handlebars compiles on first use: parse now, so a broken template stops the start with
+            // its file named instead of failing every mail that uses it.
+            try {
+              engine.parse(text);
+            } catch (err) {
+              throw new Error(
+                `template ${file} does not parse: ${err instanceof Error ? err.message : String(err)}`,
+              );
+            }
+            return text;
+          };
           locales.set(locale, {
             subject: engine.compile(read('subject').trim(), { noEscape: true, strict: false }),
             html: engine.compile(read('html')),

@@ -1,4 +1,7 @@
-import { TemplateRenderer, parseTemplateData } from './template-renderer';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { RenderError, TemplateRenderer, parseTemplateData } from './template-renderer';
 
 const renderer = new TemplateRenderer();
 const sample = (id: string) => renderer.sample(id, 1);
@@ -54,9 +57,48 @@ describe('templates', () => {
       () => renderer.render('shipping-notice', 1, 'en', { orderId: 'o' }),
       'is missing: carrier, trackingNumber',
     ],
+    [
+      'a currency Intl does not know',
+      () =>
+        renderer.render('order-confirmation', 1, 'en', {
+          ...sample('order-confirmation'),
+          currency: 'EURO!',
+        }),
+      "template 'order-confirmation' v1 (en) cannot render this data: Invalid currency code",
+    ],
+    [
+      'a link that is not http(s)',
+      () =>
+        renderer.render('shipping-notice', 1, 'en', {
+          ...sample('shipping-notice'),
+          trackingUrl: 'javascript:alert(1)',
+        }),
+      'links must be http(s); got "javascript:alert(1)"',
+    ],
     ['data that is not an object', () => parseTemplateData('[1]'), 'templateData must be a JSON object'],
     ['data that is not JSON', () => parseTemplateData('{'), 'templateData is not valid JSON'],
   ])('%s is refused with a clear reason', (_n, call, message) => {
+    expect(call).toThrow(RenderError);
     expect(call).toThrow(message);
+  });
+
+  test('an http(s) link is kept, escaped in HTML', () => {
+    const data = { ...sample('shipping-notice'), trackingUrl: 'https://t.example.test/a?b=1&c=2' };
+    const mail = renderer.render('shipping-notice', 1, 'en', data);
+    expect(mail.html).toContain("href='https://t.example.test/a?b&#x3D;1&amp;c&#x3D;2'");
+    expect(mail.text).toContain('https://t.example.test/a?b=1&c=2');
+  });
+
+  test('a template that does not parse stops the start, naming its file', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'templates-'));
+    mkdirSync(path.join(dir, 'broken', 'v1'), { recursive: true });
+    writeFileSync(
+      path.join(dir, 'broken', 'v1', 'template.json'),
+      JSON.stringify({ variables: [], sample: {} }),
+    );
+    writeFileSync(path.join(dir, 'broken', 'v1', 'en.subject.hbs'), 'Hello {{#if x}}');
+    writeFileSync(path.join(dir, 'broken', 'v1', 'en.html.hbs'), '<p>hi</p>');
+    writeFileSync(path.join(dir, 'broken', 'v1', 'en.text.hbs'), 'hi');
+    expect(() => new TemplateRenderer(dir)).toThrow(/broken\/v1\/en\.subject\.hbs does not parse/);
   });
 });
