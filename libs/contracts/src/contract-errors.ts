@@ -51,3 +51,18 @@ export class InvalidEventError extends MailfleetError {
     });
   }
 }
+
+/**
+ * The schema registry did not answer (unreachable, timed out, 5xx): nothing is wrong with the record.
+ * Retriable, so consumers wait for the registry instead of dead-lettering valid records.
+ */
+export class SchemaRegistryUnavailableError extends MailfleetError {
+  override name = 'SchemaRegistryUnavailableError';
+
+  constructor(detail: string, cause?: unknown) {
+    super('schema-registry-unavailable', `the schema registry did not answer: ${detail}`, {
+      retriable: true,
+      cause,
+    });
+  }
+}

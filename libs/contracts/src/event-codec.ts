@@ -3,7 +3,12 @@
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { SchemaType } from '@kafkajs/confluent-schema-registry';
 import avro from 'avsc';
-import { InvalidEventError, UndecodableRecordError, type UndecodableReason } from './contract-errors';
+import {
+  InvalidEventError,
+  SchemaRegistryUnavailableError,
+  UndecodableRecordError,
+  type UndecodableReason,
+} from './contract-errors';
 import {
   EVENT_COMPATIBILITY,
   EVENT_FULL_NAMES,
@@ -184,9 +189,14 @@ export class EventCodec {
     try {
       type = (await this.registry.getSchema(id)) as unknown as avro.Type;
     } catch (err) {
+      // Only the registry's own "not found" condemns the record; an unreachable or failing registry
+      // (a restart, a network blip, a cold cache after a new schema version) is waited out.
       if ((err as { status?: number }).status === 404)
         return fail('unknown-schema-id', `schema id ${id} is not in the registry`, err);
-      throw err;
+      throw new SchemaRegistryUnavailableError(
+        `looking up schema id ${id}: ${err instanceof Error ? err.message : String(err)}`,
+        err,
+      );
     }
     this.writers.set(id, type);
     return type;

@@ -1,5 +1,10 @@
 export * from './generated/events';
-export { InvalidEventError, UndecodableRecordError, type UndecodableReason } from './contract-errors';
+export {
+  InvalidEventError,
+  SchemaRegistryUnavailableError,
+  UndecodableRecordError,
+  type UndecodableReason,
+} from './contract-errors';
 export {
   EventCodec,
   schemaProblems,

@@ -7,6 +7,7 @@ import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
 import {
   CUSTOMERS_EVENTS,
   EVENT_FULL_NAMES,
+  EVENT_SCHEMAS,
   EventCodec,
   MAIL_EVENTS,
   MAIL_REQUESTED,
@@ -23,6 +24,7 @@ import { createLogger } from '@mailfleet/logger';
 import {
   SAMPLE_EVENTS,
   createTestTopics,
+  startTcpProxy,
   kafkaBrokers,
   schemaRegistryUrl,
   testTopics,
@@ -259,3 +261,76 @@ test('stopping commits what was processed: a restart in the same group does not 
   }
   expect(seen).toEqual(['c-first', 'c-second']);
 });
+
+test('the registry down for 30 s while a new schema version arrives: nothing is dead-lettered, everything is handled once it is back', async () => {
+  const topics = testTopics([ORDERS_EVENTS], 1);
+  const topic = topics[0]!;
+  await createTestTopics(topics);
+  const target = new URL(schemaRegistryUrl());
+  const proxy = await startTcpProxy(target.hostname, Number(target.port));
+  const codec = new EventCodec(new SchemaRegistry({ host: `http://127.0.0.1:${proxy.port}` }), topics);
+  await codec.register();
+  const processed: string[] = [];
+  const runner = new ConsumerRunner({
+    kafka,
+    groupId: uniqueName('registry-outage'),
+    topics,
+    codec,
+    logger,
+    handlers: { OrderPlaced: async (e) => void processed.push(e.payload.orderId) },
+  });
+  await runner.start();
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    // An upstream registers a compatible new OrderPlaced version: its id is in no consumer's cache yet.
+    const base = EVENT_SCHEMAS.OrderPlaced as { fields: object[] };
+    const newer = {
+      ...base,
+      fields: [...base.fields, { name: 'giftNote', type: ['null', 'string'], default: null }],
+    };
+    const { id } = await registry().register(
+      { type: 'AVRO' as never, schema: JSON.stringify(newer) },
+      { subject: subjectOf(topic.name, EVENT_FULL_NAMES.OrderPlaced) },
+    );
+    const header = Buffer.from([0, 0, 0, 0, 0]);
+    header.writeInt32BE(id, 1);
+    const newVersion = Buffer.concat([
+      header,
+      avro.Type.forSchema(newer as avro.Schema).toBuffer({
+        ...SAMPLE_EVENTS.OrderPlaced,
+        orderId: 'o-new-version',
+        giftNote: 'hi',
+      }),
+    ]);
+    proxy.cut();
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({
+      topic: topic.name,
+      messages: [
+        { key: 'a', value: newVersion, headers: toKafkaHeaders(envelopeFor('OrderPlaced')) },
+        {
+          key: 'b',
+          value: await codec.encode(topic.name, 'OrderPlaced', {
+            ...SAMPLE_EVENTS.OrderPlaced,
+            orderId: 'o-behind-it',
+          }),
+          headers: toKafkaHeaders(envelopeFor('OrderPlaced')),
+        },
+      ],
+    });
+    await producer.disconnect();
+    await new Promise((r) => setTimeout(r, 30_000));
+    expect(processed).toEqual([]);
+    proxy.restore();
+    await waitFor('both records handled', async () => (processed.length === 2 ? true : undefined), 60_000);
+    expect(processed).toEqual(['o-new-version', 'o-behind-it']);
+    const dlq = await admin.fetchTopicOffsets(dlqTopicOf(topic.name));
+    expect(dlq.map((o) => o.high)).toEqual(['0']);
+  } finally {
+    await admin.disconnect();
+    await runner.stop();
+    await proxy.close();
+  }
+}, 120_000);

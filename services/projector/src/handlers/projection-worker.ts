@@ -2,8 +2,13 @@
 // start is the version's checkpoint per partition, so the first batch after every assignment seeks
 // there if the group's offset disagrees (ahead: records would be skipped; behind: they are filtered).
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
-import { UndecodableRecordError, requireEnvelope, type EventCodec } from '@mailfleet/contracts';
-import { deadLetterRecord } from '@mailfleet/kafka';
+import {
+  SchemaRegistryUnavailableError,
+  UndecodableRecordError,
+  requireEnvelope,
+  type EventCodec,
+} from '@mailfleet/contracts';
+import { backoffDelay, deadLetterRecord, sleep } from '@mailfleet/kafka';
 import type { Logger } from '@mailfleet/logger';
 import type { ProjectionStore } from '../adapters/projection-store';
 import type { ProjectedRecord } from '../domain/project';
@@ -98,7 +103,8 @@ export class ProjectionWorker {
       const chunk = messages.slice(i, i + this.o.chunkSize);
       const records: ProjectedRecord[] = [];
       for (const message of chunk) {
-        const record = await this.decode(topic, partition, message);
+        const record = await this.decodeWaitingForRegistry(topic, partition, message, p);
+        if (record === undefined) return; // stopping while the registry was away
         if (record) records.push(record);
       }
       const lastMessage = chunk[chunk.length - 1] as KafkaMessage;
@@ -141,6 +147,33 @@ export class ProjectionWorker {
   private async lowWatermark(topic: string, partition: number): Promise<bigint> {
     const offsets = await this.o.admin.fetchTopicOffsets(topic);
     return BigInt(offsets.find((o) => o.partition === partition)?.low ?? '0');
+  }
+
+  /**
+   * Decodes, waiting out a schema registry that does not answer (retrying with backoff, heartbeating so
+   * the group keeps the partition here). Undefined when the consumer stops meanwhile.
+   */
+  private async decodeWaitingForRegistry(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    p: EachBatchPayload,
+  ): Promise<ProjectedRecord | null | undefined> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.decode(topic, partition, message);
+      } catch (err) {
+        if (!(err instanceof SchemaRegistryUnavailableError) || !p.isRunning() || p.isStale()) throw err;
+        const delayMs = backoffDelay(attempt, { initialMs: 200, maxMs: 10_000 });
+        this.o.logger.warn(
+          { err, topic, partition, offset: message.offset, delayMs },
+          'schema registry unavailable; waiting',
+        );
+        await sleep(delayMs);
+        await p.heartbeat().catch(() => undefined);
+        if (!p.isRunning() || p.isStale()) return undefined;
+      }
+    }
   }
 
   /** The record to project, or null for a poison record (dead-lettered from the active version). */
