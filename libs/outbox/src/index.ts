@@ -8,3 +8,6 @@ export {
   type OutboxRecord,
 } from './outbox-schema';
 export { selectPublishable } from './publish-order';
+export { DEFAULT_MAX_RECORD_BYTES } from './outbox-writer';
+export { OutboxRecordTooLargeError } from './outbox-errors';
+export { listQuarantined, requeueQuarantined } from './quarantine';

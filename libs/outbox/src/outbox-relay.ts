@@ -15,6 +15,7 @@ import {
   type OutboxKeyCounter,
   type OutboxRecord,
 } from './outbox-schema';
+import { permanentRefusal } from './kafka-refusal';
 import { createRelayMetrics, type RelayMetrics } from './relay-metrics';
 import { selectPublishable } from './publish-order';
 import { ShardLeases } from './shard-leases';
@@ -161,14 +162,58 @@ export class OutboxRelay {
     const batch = selectPublishable(candidates, new Map(counters.map((c) => [c._id, c.publishedSeq])));
     if (batch.length === 0) return 0;
 
-    await this.stage('publish', () => this.publish(batch));
+    const published = await this.stage('publish', () => this.publishIsolatingRefusals(batch));
+    if (published.length === 0) return 0;
     const publishedAt = this.now();
-    for (const r of batch)
+    for (const r of published)
       this.metrics.latency.observe((publishedAt.getTime() - r.createdAt.getTime()) / 1000);
     if (this.options.pauseAfterPublishMs) await sleep(this.options.pauseAfterPublishMs);
-    const marked = await this.stage('mark', () => this.mark(batch, shards, publishedAt));
+    const marked = await this.stage('mark', () => this.mark(published, shards, publishedAt));
     this.metrics.published.inc(marked);
     return marked;
+  }
+
+  /**
+   * Publishes the batch; when Kafka refuses a record for good, publishes record by record instead,
+   * quarantines each refused one and holds back the rest of its key (order per key), so one bad record
+   * never stalls the other keys. Returns what was published.
+   */
+  private async publishIsolatingRefusals(batch: readonly OutboxRecord[]): Promise<readonly OutboxRecord[]> {
+    try {
+      await this.publish(batch);
+      return batch;
+    } catch (err) {
+      if (!permanentRefusal(err)) throw err;
+    }
+    const published: OutboxRecord[] = [];
+    const held = new Set<string>();
+    for (const record of batch) {
+      const key = keyCounterId(record.topic, record.key);
+      if (held.has(key)) continue;
+      try {
+        await this.publish([record]);
+        published.push(record);
+      } catch (err) {
+        const reason = permanentRefusal(err);
+        if (!reason) throw err;
+        held.add(key);
+        await this.quarantine(record, reason, err);
+      }
+    }
+    return published;
+  }
+
+  private async quarantine(record: OutboxRecord, reason: string, err: unknown): Promise<void> {
+    const text = `${reason}: ${err instanceof Error ? err.message : String(err)}`.slice(0, 500);
+    await this.records.updateOne(
+      { _id: record._id, pending: true },
+      { $set: { pending: false, quarantined: { reason: text, at: this.now() } } },
+    );
+    this.metrics.quarantined.inc({ reason });
+    this.options.logger.error(
+      { eventId: record._id, topic: record.topic, key: record.key, seq: record.seq, reason: text },
+      'Kafka refused an outbox record for good; quarantined, its key waits for an operator (requeueQuarantined)',
+    );
   }
 
   private async publish(batch: readonly OutboxRecord[]): Promise<void> {

@@ -23,9 +23,14 @@ export interface OutboxRecord {
   /** The encoded value, exactly as it will be written to Kafka. */
   readonly value: Binary;
   readonly createdAt: Date;
-  /** True until the relay has published and marked the record. */
+  /** True until the relay has published and marked the record (or quarantined it). */
   readonly pending: boolean;
   readonly publishedAt: Date | null;
+  /**
+   * Set when Kafka refused the record for good (too large, invalid): kept, not pending, and its key
+   * waits behind it until an operator requeues it (requeueQuarantined) — order per key is kept.
+   */
+  readonly quarantined?: { readonly reason: string; readonly at: Date } | undefined;
 }
 
 /** Per topic and key: the last sequence number handed out and the last one published. */

@@ -15,6 +15,13 @@ import {
   type OutboxKeyCounter,
   type OutboxRecord,
 } from './outbox-schema';
+import { OutboxRecordTooLargeError } from './outbox-errors';
+
+/**
+ * Kafka's default limit for one record batch is 1,048,588 bytes (broker message.max.bytes); a record
+ * must leave room for the batch's own overhead.
+ */
+export const DEFAULT_MAX_RECORD_BYTES = 1_000_000;
 
 export interface OutboxEvent<T extends EventType = EventType> {
   readonly topic: string;
@@ -29,11 +36,14 @@ export class Outbox {
   constructor(
     private readonly db: Db,
     private readonly codec: EventCodec,
-    options: { collectionPrefix?: string; now?: () => Date } = {},
+    options: { collectionPrefix?: string; now?: () => Date; maxRecordBytes?: number } = {},
   ) {
     this.collections = collectionsFor(options.collectionPrefix);
     this.now = options.now ?? (() => new Date());
+    this.maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
   }
+
+  private readonly maxRecordBytes: number;
 
   private readonly now: () => Date;
 
@@ -49,6 +59,19 @@ export class Outbox {
       );
     }
     const value = await this.codec.encode(event.topic, event.envelope.eventType, event.payload);
+    const headers = toKafkaHeaders(event.envelope);
+    const bytes =
+      value.length +
+      Buffer.byteLength(event.key) +
+      Object.entries(headers).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
+    if (bytes > this.maxRecordBytes)
+      throw new OutboxRecordTooLargeError(
+        event.topic,
+        event.envelope.eventType,
+        event.key,
+        bytes,
+        this.maxRecordBytes,
+      );
     // The per-key counter serialises transactions on the same key: a concurrent one hits a write
     // conflict and is retried by withTransaction, so sequence order is commit order.
     const counter = await this.db
@@ -66,7 +89,7 @@ export class Outbox {
       eventType: event.envelope.eventType,
       shard: shardOf(event.topic, event.key),
       seq,
-      headers: toKafkaHeaders(event.envelope),
+      headers,
       value: new Binary(value),
       createdAt: this.now(),
       pending: true,

@@ -17,7 +17,14 @@ import {
   uniqueName,
   waitFor,
 } from '@mailfleet/testing';
-import { OutboxRelay, type RelayOptions } from './index';
+import {
+  Outbox,
+  OutboxRecordTooLargeError,
+  OutboxRelay,
+  listQuarantined,
+  requeueQuarantined,
+  type RelayOptions,
+} from './index';
 
 const logger = createLogger('outbox-test', 'silent');
 let topics: TopicDefinition[];
@@ -237,3 +244,93 @@ test('published records are marked with publishedAt and expire after the configu
     expireAfterSeconds: 120,
   });
 });
+
+const bigLines = (bytes: number) =>
+  Array.from({ length: Math.ceil(bytes / 500) }, (_, i) => ({
+    sku: `sku-${i}`,
+    name: 'x'.repeat(480),
+    quantity: 1,
+    unitPriceMinor: 100,
+  }));
+
+test('an event above the size limit is refused before commit, with an error the upstream can act on; its state change is rolled back', async () => {
+  const huge = { ...SAMPLE_EVENTS.OrderPlaced, orderId: 'o-huge', lines: bigLines(1_200_000) };
+  const err = await fixture.shop.placeOrder(huge).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(OutboxRecordTooLargeError);
+  expect((err as Error).message).toMatch(
+    /OrderPlaced for key "o-huge" on .* is \d+ bytes encoded; the outbox takes at most 1000000/,
+  );
+  expect(await fixture.db.collection('orders').countDocuments({ _id: 'o-huge' as never })).toBe(0);
+  expect(await fixture.db.collection('outbox').countDocuments({})).toBe(0);
+});
+
+test('a record Kafka refuses for good is quarantined while the other keys flow; its key waits, in order, until an operator requeues it', async () => {
+  const orders = await collectTopic(topics[0]!.name);
+  // Written with a larger limit than the topic's (as an older writer, or a topic limit lowered later).
+  const lenient = new Outbox(fixture.db, fixture.codec, { maxRecordBytes: 5_000_000 });
+  const write = (orderId: string, key: string, lines = SAMPLE_EVENTS.OrderPlaced.lines) =>
+    fixture.client.withSession((session) =>
+      session.withTransaction(() =>
+        lenient.add(session, {
+          topic: topics[0]!.name,
+          key,
+          envelope: {
+            ...newEnvelope({
+              eventType: 'OrderPlaced',
+              producer: 'test',
+              eventId: uniqueName('e'),
+              now: new Date(),
+            }),
+            eventType: 'OrderPlaced' as const,
+          },
+          payload: { ...SAMPLE_EVENTS.OrderPlaced, orderId, lines },
+        }),
+      ),
+    );
+  await write('big-1', 'k-big', bigLines(2_000_000));
+  await write('big-2', 'k-big');
+  for (let i = 0; i < 5; i++) await write(`other-${i}`, `k-other-${i}`);
+  try {
+    await startRelay();
+    await waitFor('the other keys', async () => (orders.records.length >= 5 ? true : undefined), 30_000);
+    const quarantined = await waitFor('the quarantine', async () => {
+      const q = await listQuarantined(fixture.db);
+      return q.length === 1 ? q : undefined;
+    });
+    expect(quarantined[0]).toMatchObject({ key: 'k-big', seq: 1, pending: false });
+    expect(quarantined[0]?.quarantined?.reason).toContain('MESSAGE_TOO_LARGE');
+    // The next record of that key waits behind it: still pending, not on the topic.
+    expect(await fixture.db.collection('outbox').findOne({ key: 'k-big', seq: 2 })).toMatchObject({
+      pending: true,
+    });
+    expect(orders.records.filter((r) => r.key === 'k-big')).toEqual([]);
+
+    // The operator raises the topic's limit and requeues: both follow, in order.
+    const admin = new Kafka({ brokers: kafkaBrokers(), logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    await admin.alterConfigs({
+      validateOnly: false,
+      resources: [
+        { type: 2, name: topics[0]!.name, configEntries: [{ name: 'max.message.bytes', value: '4000000' }] },
+      ],
+    });
+    await admin.disconnect();
+    expect(await requeueQuarantined(fixture.db, quarantined[0]!._id)).toBe(true);
+    expect(await requeueQuarantined(fixture.db, quarantined[0]!._id)).toBe(false);
+    await waitFor(
+      'the held key',
+      async () => (orders.records.filter((r) => r.key === 'k-big').length >= 2 ? true : undefined),
+      30_000,
+    );
+    const inSeqOrder = (
+      await fixture.db.collection('outbox').find({ key: 'k-big' }).sort({ seq: 1 }).toArray()
+    ).map((r) => String(r['_id']));
+    expect(firstSeenOrderByKey(orders.records).get('k-big')).toEqual(inSeqOrder);
+    expect(await pendingCount()).toBe(0);
+  } finally {
+    await orders.stop();
+  }
+}, 120_000);

@@ -45,6 +45,12 @@ export function createRelayMetrics(
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers: [registry],
     }),
+    quarantined: new Counter({
+      name: 'outbox_relay_quarantined_total',
+      help: 'Records Kafka refused for good (too large, invalid), set aside; their keys wait for an operator',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
     backlog: new Gauge({
       name: 'outbox_relay_backlog',
       help: 'Committed records not yet published',
