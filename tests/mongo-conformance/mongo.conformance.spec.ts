@@ -233,6 +233,26 @@ describe('queries', () => {
     expect(desc.map((d) => d['n'])).toEqual([9, 7]);
   });
 
+  test('reads with read concern majority see committed writes, never uncommitted ones (the outbox relay)', async () => {
+    const coll = await fresh('rc_majority');
+    const majority = db.collection(coll.collectionName, { readConcern: { level: 'majority' } });
+    await coll.insertOne({ _id: 'committed' as never, pending: true });
+    const session = client.startSession();
+    try {
+      session.startTransaction();
+      await coll.insertOne({ _id: 'open' as never, pending: true }, { session });
+      const seen = await majority.find({ pending: true }).sort({ _id: 1 }).limit(10).toArray();
+      expect(seen.map((d) => d._id)).toEqual(['committed']);
+      await session.commitTransaction();
+    } finally {
+      await session.endSession();
+    }
+    expect((await majority.find({ pending: true }).sort({ _id: 1 }).toArray()).map((d) => d._id)).toEqual([
+      'committed',
+      'open',
+    ]);
+  });
+
   test('a projection returns only the named fields', async () => {
     const a = await fresh('projection');
     await a.insertMany([

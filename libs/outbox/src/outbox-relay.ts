@@ -41,6 +41,7 @@ export interface RelayOptions {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const MAJORITY = { readConcern: { level: 'majority' as const } };
 
 export class OutboxRelay {
   readonly instanceId: string;
@@ -147,14 +148,17 @@ export class OutboxRelay {
     const shards = this.leases.validShards();
     if (shards.size === 0) return 0;
     const { candidates, counters } = await this.stage('fetch', async () => {
-      const candidates = await this.records
+      // Only majority-committed records are published: a record read before its write reached a
+      // majority could be rolled back by a failover after Kafka already has it.
+      const candidates = await this.options.db
+        .collection<OutboxRecord>(this.collections.records, MAJORITY)
         .find({ pending: true, shard: { $in: [...shards.keys()] } })
         .sort({ createdAt: 1, _id: 1 })
         .limit(this.options.batchSize ?? 500)
         .toArray();
       const keyIds = [...new Set(candidates.map((r) => keyCounterId(r.topic, r.key)))];
       const counters = await this.options.db
-        .collection<OutboxKeyCounter>(this.collections.keys)
+        .collection<OutboxKeyCounter>(this.collections.keys, MAJORITY)
         .find({ _id: { $in: keyIds } })
         .toArray();
       return { candidates, counters };
