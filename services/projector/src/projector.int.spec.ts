@@ -266,3 +266,64 @@ test('kill -9 mid-batch and a group offset moved past the checkpoints: the proje
   expect(expected.mails).toHaveLength(120 * 2);
   expect(await f.dump(db, 1)).toEqual(expected);
 });
+
+test('a record the projection rules cannot apply (a time out of range) is dead-lettered with the reason; its partition goes on', async () => {
+  const good = 'order-confirmation:o-good';
+  const bad = 'order-confirmation:o-bad';
+  const request = (mailId: string, requestedAt: number): TestEvent => ({
+    type: 'MailRequested',
+    key: 'same-partition',
+    payload: { ...SAMPLE_EVENTS.MailRequested, mailId, requestedAt },
+  });
+  // 9e15 ms is a valid Avro long but no JavaScript date: the rules cannot file it under a day.
+  await f.publish([request(bad, 9_000_000_000_000_000), request(good, t0)]);
+  const dlq = await collectTopic(dlqTopicOf(f.topics.mailRequested.name));
+  const db = f.database();
+  const projector = await f.startProjector(db);
+  await f.waitCaughtUp(db, 1);
+  const { mails } = await f.dump(db, 1);
+  expect(mails.map((m) => m._id)).toEqual([good]);
+  const dead = await waitFor('the refused record in the DLQ', async () => dlq.records[0]);
+  expect(dead.headers['dlq-error-code']).toBe('projection-refused');
+  expect(String(dead.headers['dlq-reason'])).toContain('Invalid time value');
+  await dlq.stop();
+  const metrics = await (await fetch(`${projector.opsUrl}/metrics`)).text();
+  expect(metrics).toMatch(/projector_records_total\{version="1",outcome="refused"[^}]*\} 1\n/);
+});
+
+test('a checkpoint below the log start (retention deleted records) is reported with a warning and a metric, and the partition goes on', async () => {
+  const request = (mailId: string): TestEvent => ({
+    type: 'MailRequested',
+    key: 'same-partition',
+    payload: { ...SAMPLE_EVENTS.MailRequested, mailId, requestedAt: t0 },
+  });
+  const db = f.database();
+  await f.publish([request('order-confirmation:o-a')]);
+  const first = await f.startProjector(db);
+  await f.waitCaughtUp(db, 1);
+  expect(await first.process.stop()).toBe(0);
+  await f.publish([request('order-confirmation:o-lost'), request('order-confirmation:o-after')]);
+  // Retention removes the record after the checkpoint before the projector is back.
+  const admin = new Kafka({ brokers: kafkaBrokers(), logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  const offsets = await admin.fetchTopicOffsets(f.topics.mailRequested.name);
+  const partition = offsets.find((o) => o.high === '3')!.partition;
+  await admin.deleteTopicRecords({
+    topic: f.topics.mailRequested.name,
+    partitions: [{ partition, offset: '2' }],
+  });
+  await admin.disconnect();
+  const second = await f.startProjector(db);
+  await waitFor(
+    'the record after the gap',
+    async () =>
+      (await f.dump(db, 1)).mails.some((m) => m._id === 'order-confirmation:o-after') ? true : undefined,
+    60_000,
+  );
+  expect((await f.dump(db, 1)).mails.map((m) => m._id).sort()).toEqual([
+    'order-confirmation:o-a',
+    'order-confirmation:o-after',
+  ]);
+  const metrics = await (await fetch(`${second.opsUrl}/metrics`)).text();
+  expect(metrics).toMatch(/projector_checkpoint_below_log_start_total\{[^}]*\} 1\n/);
+});

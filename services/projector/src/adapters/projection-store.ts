@@ -2,6 +2,7 @@
 // transaction together with that partition's checkpoint, so a record is applied exactly once: after a
 // crash the projector resumes from the checkpoint, and a second instance that got the same records
 // (rebalance) conflicts on the checkpoint document, retries, and finds them applied already.
+import { MailfleetError } from '@mailfleet/errors';
 import type { ClientSession, Collection, Db, MongoClient } from 'mongodb';
 import { keysFor, mailIdOf, project, type ProjectedRecord } from '../domain/project';
 import type {
@@ -15,6 +16,22 @@ import type {
 import { collectionNames, type Checkpoint } from '@mailfleet/read-models';
 
 const checkpointId = (topic: string, partition: number) => `${topic}:${partition}`;
+
+/** A record the projection rules throw on: wrong in itself, for the DLQ (with `cause` as the reason). */
+export class ProjectionRefusedError extends MailfleetError {
+  override name = 'ProjectionRefusedError';
+
+  constructor(
+    readonly record: ProjectedRecord,
+    cause: unknown,
+  ) {
+    super(
+      'projection-refused',
+      `the projection rules cannot apply ${record.event.eventType} at ${record.position.topic}[${record.position.partition}]@${record.position.offset}: ${cause instanceof Error ? cause.message : String(cause)}`,
+      { retriable: false, cause },
+    );
+  }
+}
 
 export class ProjectionStore {
   readonly names: ReturnType<typeof collectionNames>;
@@ -118,14 +135,19 @@ export class ProjectionStore {
     for (const record of records) {
       const mail = await load('mails', mailIdOf(record.event));
       const keys = keysFor(record, mail);
-      const changes = project(
-        {
-          mail,
-          order: await load('orders', keys.orderId),
-          recipient: await load('recipients', keys.email),
-        },
-        record,
-      );
+      const loaded = {
+        mail,
+        order: await load('orders', keys.orderId),
+        recipient: await load('recipients', keys.email),
+      };
+      let changes;
+      try {
+        changes = project(loaded, record);
+      } catch (err) {
+        // The rules are pure: a record they cannot project now never will be. The transaction aborts;
+        // the worker dead-letters the record and applies the chunk without it.
+        throw new ProjectionRefusedError(record, err);
+      }
       if (changes.mail) {
         docs.mails.set(changes.mail._id, changes.mail);
         dirty.mails.add(changes.mail._id);

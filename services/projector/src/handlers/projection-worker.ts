@@ -10,7 +10,7 @@ import {
 } from '@mailfleet/contracts';
 import { backoffDelay, deadLetterRecord, sleep } from '@mailfleet/kafka';
 import type { Logger } from '@mailfleet/logger';
-import type { ProjectionStore } from '../adapters/projection-store';
+import { ProjectionRefusedError, type ProjectionStore } from '../adapters/projection-store';
 import type { ProjectedRecord } from '../domain/project';
 import type { Position } from '@mailfleet/read-models';
 import type { ProjectorMetrics } from './projector-metrics';
@@ -101,11 +101,15 @@ export class ProjectionWorker {
     for (let i = 0; i < messages.length; i += this.o.chunkSize) {
       if (!p.isRunning() || p.isStale()) return;
       const chunk = messages.slice(i, i + this.o.chunkSize);
-      const records: ProjectedRecord[] = [];
+      let records: ProjectedRecord[] = [];
+      const messageOf = new Map<ProjectedRecord, KafkaMessage>();
       for (const message of chunk) {
         const record = await this.decodeWaitingForRegistry(topic, partition, message, p);
         if (record === undefined) return; // stopping while the registry was away
-        if (record) records.push(record);
+        if (record) {
+          records.push(record);
+          messageOf.set(record, message);
+        }
       }
       const lastMessage = chunk[chunk.length - 1] as KafkaMessage;
       const last: Position = {
@@ -114,7 +118,26 @@ export class ProjectionWorker {
         offset: lastMessage.offset,
         timestamp: Number(lastMessage.timestamp),
       };
-      const applied = await this.o.store.apply(topic, partition, records, last);
+      let applied: number;
+      for (;;) {
+        try {
+          applied = await this.o.store.apply(topic, partition, records, last);
+          break;
+        } catch (err) {
+          // A record the rules throw on would wedge the partition: it goes to the DLQ (before the chunk
+          // commits, so it is never lost) and the chunk is applied without it.
+          if (!(err instanceof ProjectionRefusedError)) throw err;
+          const refused = err.record;
+          this.o.metrics.records.inc({ version: String(this.o.store.version), outcome: 'refused' });
+          await this.deadLetter(
+            messageOf.get(refused) as KafkaMessage,
+            refused.position,
+            err.code,
+            err.message,
+          );
+          records = records.filter((r) => r !== refused);
+        }
+      }
       this.o.metrics.records.inc({ version: String(this.o.store.version), outcome: 'applied' }, applied);
       this.o.metrics.checkpointTimestamp.set(
         { version: String(this.o.store.version), topic, partition: String(partition) },
@@ -141,7 +164,22 @@ export class ProjectionWorker {
   /** The next offset this version has to apply: after its checkpoint, or the start of the log. */
   private async startOf(topic: string, partition: number): Promise<bigint> {
     const cp = await this.o.store.checkpoint(topic, partition);
-    return cp ? BigInt(cp.offset) + 1n : this.lowWatermark(topic, partition);
+    const low = await this.lowWatermark(topic, partition);
+    if (!cp) return low;
+    const next = BigInt(cp.offset) + 1n;
+    if (next >= low) return next;
+    // Retention deleted records this version never applied. Seeking to the checkpoint would be out of
+    // range again and again (the partition would wedge): go on from the log start, and say so.
+    this.o.metrics.checkpointGaps.inc({
+      version: String(this.o.store.version),
+      topic,
+      partition: String(partition),
+    });
+    this.o.logger.warn(
+      { topic, partition, checkpoint: cp.offset, logStart: low.toString(), missed: (low - next).toString() },
+      'checkpoint is below the log start; records deleted by retention were not projected (rebuild from a source that has them)',
+    );
+    return low;
   }
 
   private async lowWatermark(topic: string, partition: number): Promise<bigint> {
@@ -195,20 +233,25 @@ export class ProjectionWorker {
       // Anything else (the registry unreachable) is retried by failing the batch.
       if (!(err instanceof UndecodableRecordError)) throw err;
       this.o.metrics.records.inc({ version: String(this.o.store.version), outcome: 'poison' });
-      if (this.o.isActive()) {
-        const dead = deadLetterRecord(
-          message,
-          source,
-          { code: err.code, reason: err.message },
-          this.o.groupId,
-          new Date(),
-        );
-        await this.o.producer.send({ topic: dead.topic, acks: -1, messages: [dead.message] });
-        this.o.logger.error({ ...source, reason: err.message, dlq: dead.topic }, 'record dead-lettered');
-      } else {
-        this.o.logger.warn({ ...source, reason: err.message }, 'poison record skipped during rebuild');
-      }
+      await this.deadLetter(message, source, err.code, err.message);
       return null;
     }
+  }
+
+  /** Dead-letters a record from the active version; a rebuild only skips it (no side effects twice). */
+  private async deadLetter(
+    message: KafkaMessage,
+    source: { topic: string; partition: number; offset: string },
+    code: string,
+    reason: string,
+  ): Promise<void> {
+    const where = { topic: source.topic, partition: source.partition, offset: source.offset };
+    if (!this.o.isActive()) {
+      this.o.logger.warn({ ...where, reason }, 'poison record skipped during rebuild');
+      return;
+    }
+    const dead = deadLetterRecord(message, where, { code, reason }, this.o.groupId, new Date());
+    await this.o.producer.send({ topic: dead.topic, acks: -1, messages: [dead.message] });
+    this.o.logger.error({ ...where, reason, dlq: dead.topic }, 'record dead-lettered');
   }
 }

@@ -15,6 +15,12 @@ export function createProjectorMetrics(registry: Registry) {
       labelNames: ['version', 'topic', 'partition'],
       registers: [registry],
     }),
+    checkpointGaps: new Counter({
+      name: 'projector_checkpoint_below_log_start_total',
+      help: 'Times a checkpoint was older than the log start: records deleted by retention were never projected',
+      labelNames: ['version', 'topic', 'partition'],
+      registers: [registry],
+    }),
     activeVersion: new Gauge({
       name: 'projector_active_version',
       help: 'The projection version readers are served from',
