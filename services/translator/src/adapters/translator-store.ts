@@ -82,7 +82,8 @@ export class TranslatorStore {
   /** Known customers with parked mails who became known before `knownBefore` (their settle time is up). */
   async customersSettledWithParked(knownBefore: number, limit: number): Promise<string[]> {
     const docs = await this.customers()
-      .find({ 'parked.0': { $exists: true }, knownSince: { $lt: knownBefore } }, { projection: { _id: 1 } })
+      // `parked.parkedAt >= 0` means "has a parked mail" in a form the parked_since index serves.
+      .find({ 'parked.parkedAt': { $gte: 0 }, knownSince: { $lt: knownBefore } }, { projection: { _id: 1 } })
       .limit(limit)
       .toArray();
     return docs.map((d) => d._id);

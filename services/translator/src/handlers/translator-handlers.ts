@@ -181,30 +181,44 @@ export async function sweepParkedMails(deps: TranslatorDeps): Promise<number> {
   ]);
   let decided = 0;
   for (const customerId of customerIds) {
-    let emitted: MailDecision[] = [];
-    await deps.client.withSession((session) =>
-      session.withTransaction(async () => {
-        const at = deps.now();
-        const customer = await deps.store.customer(session, customerId);
-        if (!customer) return;
-        const orders = await deps.store.ordersById(
-          session,
-          customer.parked.map((p) => p.orderId),
-        );
-        const released = releaseSettled(customer, orders, at.getTime(), deps.policy);
-        const expired = expireParked(released.customer, at.getTime(), deps.policy);
-        await persist(deps, session, expired);
-        emitted = await emit(deps, session, [...released.decisions, ...expired.decisions], at);
-      }),
-    );
-    for (const d of emitted) {
-      deps.metrics.decisions.inc({ outcome: OUTCOME[d.type], kind: d.kind });
-      const fields = { mailId: d.mailId, outcome: OUTCOME[d.type], correlationId: d.cause.correlationId };
-      if (d.type === 'reject' && d.code === 'CUSTOMER_UNKNOWN')
-        deps.logger.warn({ ...fields, customerId }, 'parked mail expired: customer unknown');
-      else deps.logger.info(fields, 'parked mail decided');
+    try {
+      decided += await sweepCustomer(deps, customerId);
+    } catch (err) {
+      // One customer whose mails cannot be decided must not hold back every other customer's.
+      deps.metrics.sweepFailures.inc();
+      deps.logger.error(
+        { err, customerId },
+        'parked mails of a customer could not be decided; next sweep tries again',
+      );
     }
-    decided += emitted.length;
   }
   return decided;
+}
+
+/** One customer's parked mails, in one transaction; how many were decided. */
+async function sweepCustomer(deps: TranslatorDeps, customerId: string): Promise<number> {
+  let emitted: MailDecision[] = [];
+  await deps.client.withSession((session) =>
+    session.withTransaction(async () => {
+      const at = deps.now();
+      const customer = await deps.store.customer(session, customerId);
+      if (!customer) return;
+      const orders = await deps.store.ordersById(
+        session,
+        customer.parked.map((p) => p.orderId),
+      );
+      const released = releaseSettled(customer, orders, at.getTime(), deps.policy);
+      const expired = expireParked(released.customer, at.getTime(), deps.policy);
+      await persist(deps, session, expired);
+      emitted = await emit(deps, session, [...released.decisions, ...expired.decisions], at);
+    }),
+  );
+  for (const d of emitted) {
+    deps.metrics.decisions.inc({ outcome: OUTCOME[d.type], kind: d.kind });
+    const fields = { mailId: d.mailId, outcome: OUTCOME[d.type], correlationId: d.cause.correlationId };
+    if (d.type === 'reject' && d.code === 'CUSTOMER_UNKNOWN')
+      deps.logger.warn({ ...fields, customerId }, 'parked mail expired: customer unknown');
+    else deps.logger.info(fields, 'parked mail decided');
+  }
+  return emitted.length;
 }

@@ -16,6 +16,11 @@ export function createTranslatorMetrics(registry: Registry, store: TranslatorSto
       help: 'Mails parked because their customer was not known yet',
       registers: [registry],
     }),
+    sweepFailures: new Counter({
+      name: 'translator_parked_sweep_failures_total',
+      help: 'Customers whose parked mails could not be decided in a sweep (logged with the customer id)',
+      registers: [registry],
+    }),
     duplicates: new Counter({
       name: 'translator_duplicate_events_total',
       help: 'Events skipped because their id was processed before (redelivery, replay)',
