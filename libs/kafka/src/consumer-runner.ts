@@ -58,6 +58,8 @@ export class ConsumerRunner {
   private readonly now;
   /** Resolves with the error when the consumer has crashed for good; the service should exit non-zero. */
   readonly crashed: Promise<Error>;
+  /** Per topic:partition, the offset after the last record this process finished (committed or not). */
+  private readonly processed = new Map<string, bigint>();
 
   constructor(private readonly options: ConsumerRunnerOptions) {
     this.consumer = options.kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: false });
@@ -101,11 +103,21 @@ export class ConsumerRunner {
           const done = await this.handle(source, message, heartbeat, isRunning);
           if (!done) return;
           resolveOffset(message.offset);
+          this.processed.set(`${batch.topic}:${batch.partition}`, BigInt(message.offset) + 1n);
           await commitOffsetsIfNecessary();
           await heartbeat();
         }
       },
     });
+  }
+
+  /**
+   * The offset after the last record of `topic`/`partition` this process finished, committed or not
+   * (undefined when it finished none). Never ahead of the truth: a partition handed to another member
+   * since only moves on from here.
+   */
+  processedNext(topic: string, partition: number): bigint | undefined {
+    return this.processed.get(`${topic}:${partition}`);
   }
 
   /** Finishes the record in hand, commits what is done, leaves the group and disconnects. */

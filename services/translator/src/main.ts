@@ -15,6 +15,7 @@ import {
   type TranslatorDeps,
 } from './handlers/translator-handlers';
 import { createTranslatorMetrics } from './handlers/translator-metrics';
+import { CustomersWatermark } from './adapters/customers-watermark';
 
 const SERVICE = 'translator';
 
@@ -55,6 +56,18 @@ async function main(): Promise<void> {
     logger,
   );
 
+  const admin = kafka.admin();
+  await admin.connect();
+  // Filled in once the runner exists; until then this process has finished nothing itself.
+  const progress: { runner?: ConsumerRunner } = {};
+  const customersWatermark = new CustomersWatermark({
+    admin,
+    groupId: config.CONSUMER_GROUP,
+    topic: customers.name,
+    processedNext: (topic, partition) => progress.runner?.processedNext(topic, partition),
+    now: () => Date.now(),
+    logger,
+  });
   const deps: TranslatorDeps = {
     client: mongo,
     store,
@@ -75,6 +88,7 @@ async function main(): Promise<void> {
     logger,
     now: () => new Date(),
     newId: uuidv7,
+    customersWatermark,
   };
   const runner = new ConsumerRunner({
     kafka,
@@ -86,10 +100,9 @@ async function main(): Promise<void> {
     metrics: shell.metrics,
   });
   holder.runner = runner;
+  progress.runner = runner;
   await runner.start();
   holder.ready = true;
-  const admin = kafka.admin();
-  await admin.connect();
   registerLagGauge(shell.metrics, admin, config.CONSUMER_GROUP, [orders.name, customers.name]);
 
   // Rescheduled after each run, so a slow sweep never overlaps the next one.

@@ -3,7 +3,8 @@
 // mid-batch; parking, expiry, suppression and poison records.
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { MongoClient } from 'mongodb';
-import { TOPICS, dlqTopicOf, fleetTopics } from '@mailfleet/contracts';
+import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { EventCodec, TOPICS, dlqTopicOf, fleetTopics } from '@mailfleet/contracts';
 import {
   createShopFixture,
   generateLoad,
@@ -301,5 +302,62 @@ test('suppressed, rejected and parked-then-expired mails are recorded on mail.ev
     await events.stop();
     await requested.stop();
     await dlq.stop();
+  }
+});
+
+test('customers.events read behind orders.events (a restart after downtime): the mail waits and uses the newer customer facts', async () => {
+  const topics = fleetTopics(suffix);
+  const requested = await collectTopic(topics.mailRequested.name);
+  const codec = new EventCodec(new SchemaRegistry({ host: schemaRegistryUrl() }), [topics.mailRequested]);
+  try {
+    const s = shop.shop;
+    await s.registerCustomer({ customerId: 'c-moved', email: 'old@example.test', name: 'Mo', locale: 'en' });
+    const first = await startTranslator();
+    await waitFor('the replica to know the customer', async () =>
+      (await mongo
+        .db(translatorDb)
+        .collection('translator_customers')
+        .findOne({ _id: 'c-moved' as never }))
+        ? true
+        : undefined,
+    );
+    expect(await first.stop()).toBe(0);
+    // While the translator is down: many customer facts, the customer's new address, then an order.
+    for (let i = 0; i < 150; i++)
+      await s.registerCustomer({
+        customerId: `c-filler-${i}`,
+        email: `f${i}@example.test`,
+        name: 'F',
+        locale: 'en',
+      });
+    await s.changeEmail('c-moved', 'new@example.test');
+    await s.placeOrder({
+      orderId: 'o-moved',
+      customerId: 'c-moved',
+      lines: [{ sku: 'A', name: 'A', quantity: 1, unitPriceMinor: 100 }],
+      currency: 'EUR',
+      subtotalMinor: 100,
+      shippingMinor: 0,
+      taxMinor: 0,
+      totalMinor: 100,
+    });
+    await waitFor('the shop outbox to drain', async () =>
+      (await shop.db.collection('outbox').countDocuments({ pending: true })) === 0 ? true : undefined,
+    );
+    await startTranslator();
+    const record = await waitFor(
+      'the order confirmation',
+      async () => requested.records.find((r) => r.key === 'order-confirmation:o-moved'),
+      120_000,
+    );
+    const decoded = await codec.decode(
+      { topic: topics.mailRequested.name, partition: 0, offset: '0' },
+      record.value,
+    );
+    expect(decoded.payload).toMatchObject({
+      recipient: expect.objectContaining({ email: 'new@example.test' }),
+    });
+  } finally {
+    await requested.stop();
   }
 });

@@ -40,6 +40,8 @@ export interface Context {
   /** When the fact happened (the event's occurred-at); `now` is when we handle it. */
   readonly occurredAt: number;
   readonly now: number;
+  /** The watermark: customers.events has been read up to this moment (isSettledFor). */
+  readonly customersReadUntil: number;
   readonly policy: TranslatorPolicy;
 }
 
@@ -97,7 +99,13 @@ export function onOrderFact(
     orderId: order.orderId,
     cause: ctx.cause,
   };
-  const settled = isSettledFor(customer, ctx.occurredAt, ctx.now, ctx.policy.settleMs);
+  const settled = isSettledFor(
+    customer,
+    ctx.occurredAt,
+    ctx.now,
+    ctx.policy.settleMs,
+    ctx.customersReadUntil,
+  );
   const decision = settled ? decideMail(intent, customer, order, ctx.policy) : 'park';
   if (decision === 'park') {
     const already = customer.parked.some((p) => p.mailId === intent.mailId);
@@ -138,10 +146,11 @@ export function onCustomerFact(
   const evolved = evolveCustomer(before, fact);
   const customer: CustomerReplica = {
     ...evolved,
-    knownSince: before.knownSince ?? (isKnown(evolved) ? ctx.now : undefined),
+    // Known before knownSince existed stays "known long ago"; otherwise the first address starts it.
+    knownSince: before.knownSince ?? (isKnown(before) || !isKnown(evolved) ? undefined : ctx.now),
     currentAsOf: Math.max(before.currentAsOf ?? 0, ctx.occurredAt),
   };
-  return releaseSettled(customer, state.orders, ctx.now, ctx.policy);
+  return releaseSettled(customer, state.orders, ctx.now, ctx.policy, ctx.customersReadUntil);
 }
 
 /**
@@ -153,11 +162,12 @@ export function releaseSettled(
   orders: ReadonlyMap<string, OrderReplica>,
   now: number,
   policy: TranslatorPolicy,
+  customersReadUntil: number,
 ): Outcome {
   const decisions: MailDecision[] = [];
   const stillParked = customer.parked.filter((p) => {
     // Parked before factAt existed: decided as soon as the customer is known, as it was then.
-    if (!isSettledFor(customer, p.factAt ?? 0, now, policy.settleMs)) return true;
+    if (!isSettledFor(customer, p.factAt ?? 0, now, policy.settleMs, customersReadUntil)) return true;
     const decision = decideMail(p, customer, orders.get(p.orderId), policy);
     if (decision === 'park') return true;
     decisions.push(decision);

@@ -22,6 +22,7 @@ const ctx: Context = {
   cause: { eventId: 'e-1', correlationId: 'c-1' },
   occurredAt: 999_000,
   now: 1_000_000,
+  customersReadUntil: 1_000_000,
   policy,
 };
 const ada: CustomerReplica = {
@@ -263,10 +264,10 @@ describe("settling: a newly known customer's follow-up events are not overtaken"
     const optOut = onCustomerFact(optedOut, { customer: known.customer, orders }, before);
     expect(optOut.decisions).toEqual([]);
     // The settle time passes without news: the mail is decided from what the replica knows by then.
-    expect(releaseSettled(optOut.customer, orders, ctx.now + policy.settleMs - 1, policy).decisions).toEqual(
-      [],
-    );
-    const settled = releaseSettled(optOut.customer, orders, ctx.now + policy.settleMs, policy);
+    expect(
+      releaseSettled(optOut.customer, orders, ctx.now + policy.settleMs - 1, policy, ctx.now).decisions,
+    ).toEqual([]);
+    const settled = releaseSettled(optOut.customer, orders, ctx.now + policy.settleMs, policy, ctx.now);
     expect(settled.customer.parked).toEqual([]);
     expect(settled.decisions).toEqual([
       expect.objectContaining({ type: 'suppress', mailId: 'order-confirmation:o-1' }),
@@ -300,6 +301,31 @@ describe("settling: a newly known customer's follow-up events are not overtaken"
 
   test('a replica written before knownSince existed counts as known long ago', () => {
     expect(onOrderFact(placed, { customer: ada }, ctx).decisions).toHaveLength(1);
+  });
+
+  test('customers.events read only up to before the order (lag, catching up): even a long-known customer waits', () => {
+    const behind = { ...ctx, customersReadUntil: ctx.occurredAt - 1 };
+    const parked = onOrderFact(placed, { customer: ada }, behind);
+    expect(parked.decisions).toEqual([]);
+    expect(parked.customer.parked).toHaveLength(1);
+    const orders = new Map([['o-1', parked.order!]]);
+    // The newer customer fact that was behind arrives: the mail goes to the new address.
+    const moved = onCustomerFact(
+      {
+        type: 'CustomerEmailChanged',
+        payload: { customerId: 'c-42', email: 'ada@new.example.test', changedAt: 3 },
+      },
+      { customer: parked.customer, orders },
+      { ...behind, occurredAt: ctx.occurredAt - 5 },
+    );
+    expect(moved.decisions).toEqual([]);
+    const caughtUp = releaseSettled(moved.customer, orders, ctx.now, policy, ctx.occurredAt);
+    expect(caughtUp.decisions).toEqual([
+      expect.objectContaining({
+        type: 'request',
+        recipient: expect.objectContaining({ email: 'ada@new.example.test' }),
+      }),
+    ]);
   });
 
   test('the park limit only rejects mails whose customer is still unknown', () => {

@@ -77,13 +77,23 @@ export const isKnown = (c: CustomerReplica): boolean => c.email !== undefined;
  * Whether a mail for a fact that happened at `factAt` may be decided from this replica now. The customer's
  * own events arrive in order on their partition of customers.events, but independently of the orders
  * topic: a customer who registered and opted out right away, then ordered, can have the order translated
- * between the two customer events. So the replica must be current as of the fact (a customer event
- * that happened later has been applied, hence every earlier one too), or the customer must have been
- * known for `settleMs`, the time a follow-up event gets to arrive.
+ * between the two customer events; a translator catching up after downtime can read orders.events ahead
+ * of customers.events. So the replica must be current as of the fact — a customer event that happened
+ * later has been applied, hence every earlier one too — or customers.events must have been read up to a
+ * moment after the fact (`customersReadUntil`, the watermark) and the customer known for `settleMs`, the
+ * time a follow-up event gets to be published by the customer service.
  */
-export const isSettledFor = (c: CustomerReplica, factAt: number, now: number, settleMs: number): boolean =>
+export const isSettledFor = (
+  c: CustomerReplica,
+  factAt: number,
+  now: number,
+  settleMs: number,
+  customersReadUntil: number,
+): boolean =>
   isKnown(c) &&
-  // A replica without knownSince was written before the field existed: known long ago.
-  ((c.currentAsOf ?? 0) >= factAt || c.knownSince === undefined || now - c.knownSince >= settleMs);
+  ((c.currentAsOf ?? 0) >= factAt ||
+    (customersReadUntil >= factAt &&
+      // A replica without knownSince was written before the field existed: known long ago.
+      (c.knownSince === undefined || now - c.knownSince >= settleMs)));
 
 export const mailIdOf = (kind: MailKind, orderId: string): string => `${kind}:${orderId}`;

@@ -31,6 +31,14 @@ export interface TranslatorDeps {
   readonly logger: Logger;
   readonly now: () => Date;
   readonly newId: () => string;
+  /** How far customers.events has been read (adapters/customers-watermark). */
+  readonly customersWatermark: { current(): number; refresh(): Promise<number> };
+}
+
+/** The watermark for a fact at `factAt`: the known one when it has passed the fact, else a fresh look. */
+async function customersReadUntil(deps: TranslatorDeps, factAt: number): Promise<number> {
+  const known = deps.customersWatermark.current();
+  return known >= factAt ? known : deps.customersWatermark.refresh();
 }
 
 const OUTCOME = { request: 'requested', suppress: 'suppressed', reject: 'rejected' } as const;
@@ -38,6 +46,8 @@ const OUTCOME = { request: 'requested', suppress: 'suppressed', reject: 'rejecte
 export function createTranslatorHandlers(deps: TranslatorDeps): EventHandlers {
   const order = (type: OrderFact['type']) => async (event: DecodedEvent, ctx: HandlerContext) => {
     const fact = { type, payload: event.payload } as OrderFact;
+    // Read before the transaction: a look at Kafka must not hold it open.
+    const readUntil = await customersReadUntil(deps, occurredAtOf(ctx, deps.now().getTime()));
     await handle(deps, ctx, async (session, cause, now) => {
       const state = {
         order: await deps.store.order(session, fact.payload.orderId),
@@ -49,6 +59,7 @@ export function createTranslatorHandlers(deps: TranslatorDeps): EventHandlers {
           cause,
           occurredAt: occurredAtOf(ctx, now),
           now,
+          customersReadUntil: readUntil,
           policy: deps.policy,
         }),
       };
@@ -67,7 +78,13 @@ export function createTranslatorHandlers(deps: TranslatorDeps): EventHandlers {
         outcome: onCustomerFact(
           fact,
           { customer: current, orders },
-          { cause, occurredAt: occurredAtOf(ctx, now), now, policy: deps.policy },
+          {
+            cause,
+            occurredAt: occurredAtOf(ctx, now),
+            now,
+            customersReadUntil: deps.customersWatermark.current(),
+            policy: deps.policy,
+          },
         ),
       };
     });
@@ -175,6 +192,7 @@ async function emit(
  */
 export async function sweepParkedMails(deps: TranslatorDeps): Promise<number> {
   const now = deps.now().getTime();
+  const readUntil = await deps.customersWatermark.refresh();
   const customerIds = new Set([
     ...(await deps.store.customersSettledWithParked(now - deps.policy.settleMs, 100)),
     ...(await deps.store.customersParkedBefore(now - deps.policy.parkLimitMs + 1, 100)),
@@ -182,7 +200,7 @@ export async function sweepParkedMails(deps: TranslatorDeps): Promise<number> {
   let decided = 0;
   for (const customerId of customerIds) {
     try {
-      decided += await sweepCustomer(deps, customerId);
+      decided += await sweepCustomer(deps, customerId, readUntil);
     } catch (err) {
       // One customer whose mails cannot be decided must not hold back every other customer's.
       deps.metrics.sweepFailures.inc();
@@ -196,7 +214,7 @@ export async function sweepParkedMails(deps: TranslatorDeps): Promise<number> {
 }
 
 /** One customer's parked mails, in one transaction; how many were decided. */
-async function sweepCustomer(deps: TranslatorDeps, customerId: string): Promise<number> {
+async function sweepCustomer(deps: TranslatorDeps, customerId: string, readUntil: number): Promise<number> {
   let emitted: MailDecision[] = [];
   await deps.client.withSession((session) =>
     session.withTransaction(async () => {
@@ -207,7 +225,7 @@ async function sweepCustomer(deps: TranslatorDeps, customerId: string): Promise<
         session,
         customer.parked.map((p) => p.orderId),
       );
-      const released = releaseSettled(customer, orders, at.getTime(), deps.policy);
+      const released = releaseSettled(customer, orders, at.getTime(), deps.policy, readUntil);
       const expired = expireParked(released.customer, at.getTime(), deps.policy);
       await persist(deps, session, expired);
       emitted = await emit(deps, session, [...released.decisions, ...expired.decisions], at);
