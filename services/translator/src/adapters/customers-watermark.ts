@@ -31,13 +31,18 @@ export class CustomersWatermark {
     return this.value;
   }
 
-  /** The watermark, looking at Kafka again unless a look is under way or just happened. */
+  /**
+   * The watermark after a fresh look at Kafka. Callers close together share one look, taken at most
+   * every `minIntervalMs`: a burst of order facts costs one look, not one each.
+   */
   async refresh(): Promise<number> {
     if (this.inFlight) return this.inFlight;
-    if (this.o.now() - this.lastCheck < (this.o.minIntervalMs ?? 100)) return this.value;
-    this.inFlight = this.check().finally(() => {
-      this.inFlight = undefined;
-    });
+    const wait = Math.max(0, this.lastCheck + (this.o.minIntervalMs ?? 100) - this.o.now());
+    this.inFlight = new Promise((resolve) => setTimeout(resolve, wait))
+      .then(() => this.check())
+      .finally(() => {
+        this.inFlight = undefined;
+      });
     return this.inFlight;
   }
 
