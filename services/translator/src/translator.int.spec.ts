@@ -105,6 +105,17 @@ async function startTranslator(extra: Record<string, string> = {}): Promise<Serv
   return p;
 }
 
+const oneItemOrder = (orderId: string, customerId: string) => ({
+  orderId,
+  customerId,
+  lines: [{ sku: 'A', name: 'A', quantity: 1, unitPriceMinor: 100 }],
+  currency: 'EUR',
+  subtotalMinor: 100,
+  shippingMinor: 0,
+  taxMinor: 0,
+  totalMinor: 100,
+});
+
 const MAIL_OF: Record<string, string> = {
   OrderPlaced: 'order-confirmation',
   OrderShipped: 'shipping-notice',
@@ -242,17 +253,7 @@ test('suppressed, rejected and parked-then-expired mails are recorded on mail.ev
     });
     await s.changeMailPreferences('c-optout', true, false);
     await s.registerCustomer({ customerId: 'c-bad', email: 'not-an-address', name: 'Bad', locale: 'fr' });
-    const order = (orderId: string, customerId: string) =>
-      s.placeOrder({
-        orderId,
-        customerId,
-        lines: [{ sku: 'A', name: 'A', quantity: 1, unitPriceMinor: 100 }],
-        currency: 'EUR',
-        subtotalMinor: 100,
-        shippingMinor: 0,
-        taxMinor: 0,
-        totalMinor: 100,
-      });
+    const order = (orderId: string, customerId: string) => s.placeOrder(oneItemOrder(orderId, customerId));
     await order('o-optout', 'c-optout');
     await order('o-bad', 'c-bad');
     await order('o-ghost', 'c-ghost');
@@ -331,16 +332,7 @@ test('customers.events read behind orders.events (a restart after downtime): the
         locale: 'en',
       });
     await s.changeEmail('c-moved', 'new@example.test');
-    await s.placeOrder({
-      orderId: 'o-moved',
-      customerId: 'c-moved',
-      lines: [{ sku: 'A', name: 'A', quantity: 1, unitPriceMinor: 100 }],
-      currency: 'EUR',
-      subtotalMinor: 100,
-      shippingMinor: 0,
-      taxMinor: 0,
-      totalMinor: 100,
-    });
+    await s.placeOrder(oneItemOrder('o-moved', 'c-moved'));
     await waitFor('the shop outbox to drain', async () =>
       (await shop.db.collection('outbox').countDocuments({ pending: true })) === 0 ? true : undefined,
     );
