@@ -78,13 +78,15 @@ export class SmtpSession {
       };
       if (signal?.aborted) return onAbort();
       signal?.addEventListener('abort', onAbort);
-      socket.once('error', (err) => {
-        if (!session)
-          fail(
-            new SmtpAttemptError(factsFromError(err, { stage: clock.stage, afterFinalDot: false }), {
-              cause: err,
-            }),
-          );
+      // Kept for the socket's whole life: an 'error' without a listener would end the process, and
+      // nodemailer moves its own listener to the TLS socket after STARTTLS.
+      socket.on('error', (err) => {
+        if (session) return session.lose(err);
+        fail(
+          new SmtpAttemptError(factsFromError(err, { stage: clock.stage, afterFinalDot: false }), {
+            cause: err,
+          }),
+        );
       });
       socket.once('connect', () => {
         clock.enter('greeting');
@@ -236,7 +238,8 @@ export class SmtpSession {
     );
   }
 
-  private lose(err: unknown): void {
+  /** The connection failed or closed: the attempt on it (if any) fails, and it is never used again. */
+  lose(err: unknown): void {
     const failure =
       err instanceof SmtpAttemptError
         ? err
