@@ -32,17 +32,16 @@ export class CustomersWatermark {
   }
 
   /**
-   * The watermark after a fresh look at Kafka. Callers close together share one look, taken at most
-   * every `minIntervalMs`: a burst of order facts costs one look, not one each.
+   * The watermark after a fresh look at Kafka; callers close together share one look. Within
+   * `minIntervalMs` of the last look its value is returned as it is: a mail that needs a newer one is
+   * parked and decided by the sweep, rather than every fact of a catch-up waiting for Kafka.
    */
   async refresh(): Promise<number> {
     if (this.inFlight) return this.inFlight;
-    const wait = Math.max(0, this.lastCheck + (this.o.minIntervalMs ?? 100) - this.o.now());
-    this.inFlight = new Promise((resolve) => setTimeout(resolve, wait))
-      .then(() => this.check())
-      .finally(() => {
-        this.inFlight = undefined;
-      });
+    if (this.o.now() - this.lastCheck < (this.o.minIntervalMs ?? 100)) return this.value;
+    this.inFlight = this.check().finally(() => {
+      this.inFlight = undefined;
+    });
     return this.inFlight;
   }
 

@@ -33,6 +33,7 @@ export class TranslatorStore {
   /** Creates the collections and indexes before the first transaction uses them. */
   async ensureIndexes(): Promise<void> {
     await this.customers().createIndex({ 'parked.parkedAt': 1 }, { name: 'parked_since' });
+    await this.customers().createIndex({ 'parked.factAt': 1 }, { name: 'parked_fact_at' });
     await this.orders().createIndex({ customerId: 1 }, { name: 'by_customer' });
     await this.inbox().createIndex({ processedAt: 1 }, { name: 'processed_at' });
     await this.ledger().createIndex({ decidedAt: 1 }, { name: 'decided_at' });
@@ -79,11 +80,23 @@ export class TranslatorStore {
     return true;
   }
 
-  /** Known customers with parked mails who became known before `knownBefore` (their settle time is up). */
-  async customersSettledWithParked(knownBefore: number, limit: number): Promise<string[]> {
+  /**
+   * Known customers (known before `knownBefore`) with a mail parked for a fact no later than
+   * `readUntil`: the ones a sweep may be able to decide now.
+   */
+  async customersSettledWithParked(knownBefore: number, readUntil: number, limit: number): Promise<string[]> {
     const docs = await this.customers()
-      // `parked.parkedAt >= 0` means "has a parked mail" in a form the parked_since index serves.
-      .find({ 'parked.parkedAt': { $gte: 0 }, knownSince: { $lt: knownBefore } }, { projection: { _id: 1 } })
+      .find(
+        {
+          knownSince: { $lt: knownBefore },
+          $or: [
+            { 'parked.factAt': { $lte: readUntil } },
+            // Parked before factAt existed: decided as soon as the customer is settled.
+            { 'parked.parkedAt': { $gte: 0 }, 'parked.factAt': { $exists: false } },
+          ],
+        },
+        { projection: { _id: 1 } },
+      )
       .limit(limit)
       .toArray();
     return docs.map((d) => d._id);

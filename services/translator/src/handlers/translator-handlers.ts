@@ -194,7 +194,7 @@ export async function sweepParkedMails(deps: TranslatorDeps): Promise<number> {
   const now = deps.now().getTime();
   const readUntil = await deps.customersWatermark.refresh();
   const customerIds = new Set([
-    ...(await deps.store.customersSettledWithParked(now - deps.policy.settleMs, 100)),
+    ...(await deps.store.customersSettledWithParked(now - deps.policy.settleMs, readUntil, 100)),
     ...(await deps.store.customersParkedBefore(now - deps.policy.parkLimitMs + 1, 100)),
   ]);
   let decided = 0;
@@ -227,6 +227,8 @@ async function sweepCustomer(deps: TranslatorDeps, customerId: string, readUntil
       );
       const released = releaseSettled(customer, orders, at.getTime(), deps.policy, readUntil);
       const expired = expireParked(released.customer, at.getTime(), deps.policy);
+      // Nothing to decide yet: no write, so the sweep never competes with the handlers for nothing.
+      if (released.decisions.length === 0 && expired.decisions.length === 0) return;
       await persist(deps, session, expired);
       emitted = await emit(deps, session, [...released.decisions, ...expired.decisions], at);
     }),
