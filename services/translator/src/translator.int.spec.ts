@@ -1,10 +1,12 @@
 // The translator as a real process between the example upstream service and the mail topics:
 // exactly one MailRequested per business fact through random interleavings, a full replay, a kill -9
 // mid-batch; parking, expiry, suppression and poison records.
-import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { AssignerProtocol, Kafka, logLevel, type Producer } from 'kafkajs';
 import { MongoClient } from 'mongodb';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import { EventCodec, TOPICS, dlqTopicOf, fleetTopics } from '@mailfleet/contracts';
+import { v7 as uuidv7 } from 'uuid';
+import { EventCodec, TOPICS, dlqTopicOf, fleetTopics, newEnvelope } from '@mailfleet/contracts';
+import { EventPublisher } from '@mailfleet/kafka';
 import {
   createShopFixture,
   generateLoad,
@@ -306,14 +308,80 @@ test('suppressed, rejected and parked-then-expired mails are recorded on mail.ev
   }
 });
 
-test('customers.events read behind orders.events (a restart after downtime): the mail waits and uses the newer customer facts', async () => {
-  const topics = fleetTopics(suffix);
+test('customers.events read behind orders.events (its member stalled): the mail waits and uses the newer customer facts', async () => {
+  // Topics of one partition each, so that two translators split them: one reads orders.events, the other
+  // customers.events — and that one stalls.
+  const lagSuffix = testTopicSuffix();
+  await createTestTopics(testTopics(TOPICS, 1, lagSuffix));
+  const topics = fleetTopics(lagSuffix);
   const requested = await collectTopic(topics.mailRequested.name);
-  const codec = new EventCodec(new SchemaRegistry({ host: schemaRegistryUrl() }), [topics.mailRequested]);
+  const codec = new EventCodec(new SchemaRegistry({ host: schemaRegistryUrl() }), [
+    topics.orders,
+    topics.customers,
+    topics.mailRequested,
+  ]);
+  await codec.register();
+  const publisher = new EventPublisher(kafka, codec);
+  await publisher.connect();
+  const publish = async (
+    topic: string,
+    key: string,
+    eventType: 'CustomerRegistered' | 'CustomerEmailChanged' | 'OrderPlaced',
+    payload: object,
+    at: Date,
+  ) =>
+    publisher.publish([
+      {
+        topic,
+        key,
+        envelope: { ...newEnvelope({ eventType, producer: 'test', eventId: uuidv7(), now: at }), eventType },
+        payload: payload as never,
+      },
+    ]);
+  let stalled: ServiceProcess | undefined;
   try {
-    const s = shop.shop;
-    await s.registerCustomer({ customerId: 'c-moved', email: 'old@example.test', name: 'Mo', locale: 'en' });
-    const first = await startTranslator();
+    const t0 = Date.now();
+    await publish(
+      topics.customers.name,
+      'c-moved',
+      'CustomerRegistered',
+      {
+        customerId: 'c-moved',
+        email: 'old@example.test',
+        name: 'Mo',
+        locale: 'en',
+        registeredAt: t0 - 60_000,
+      },
+      new Date(t0 - 60_000),
+    );
+    const members = {
+      a: await startTranslator({ TOPIC_SUFFIX: lagSuffix, KAFKA_CLIENT_ID: 'translator-a' }),
+      b: await startTranslator({ TOPIC_SUFFIX: lagSuffix, KAFKA_CLIENT_ID: 'translator-b' }),
+    };
+    const customersReader = await waitFor(
+      'the group to split the topics between its two members',
+      async () => {
+        const admin = kafka.admin();
+        await admin.connect();
+        try {
+          const [described] = (await admin.describeGroups([group])).groups;
+          if (described?.state !== 'Stable' || described.members.length !== 2) return undefined;
+          const holder = described.members.find((m) =>
+            Object.keys(
+              AssignerProtocol.MemberAssignment.decode(m.memberAssignment)?.assignment ?? {},
+            ).includes(topics.customers.name),
+          );
+          return holder?.clientId === 'translator-a'
+            ? members.a
+            : holder?.clientId === 'translator-b'
+              ? members.b
+              : undefined;
+        } finally {
+          await admin.disconnect();
+        }
+      },
+      90_000,
+    );
     await waitFor('the replica to know the customer', async () =>
       (await mongo
         .db(translatorDb)
@@ -322,21 +390,27 @@ test('customers.events read behind orders.events (a restart after downtime): the
         ? true
         : undefined,
     );
-    expect(await first.stop()).toBe(0);
-    // While the translator is down: many customer facts, the customer's new address, then an order.
-    for (let i = 0; i < 150; i++)
-      await s.registerCustomer({
-        customerId: `c-filler-${i}`,
-        email: `f${i}@example.test`,
-        name: 'F',
-        locale: 'en',
-      });
-    await s.changeEmail('c-moved', 'new@example.test');
-    await s.placeOrder(oneItemOrder('o-moved', 'c-moved'));
-    await waitFor('the shop outbox to drain', async () =>
-      (await shop.db.collection('outbox').countDocuments({ pending: true })) === 0 ? true : undefined,
+    await new Promise((r) => setTimeout(r, 2_500)); // known for longer than the settle time
+    // The member reading customers.events stalls; the new address is published, then the order.
+    stalled = customersReader;
+    process.kill(customersReader.child.pid!, 'SIGSTOP');
+    const t1 = Date.now();
+    await publish(
+      topics.customers.name,
+      'c-moved',
+      'CustomerEmailChanged',
+      { customerId: 'c-moved', email: 'new@example.test', changedAt: t1 },
+      new Date(t1),
     );
-    await startTranslator();
+    await publish(
+      topics.orders.name,
+      'o-moved',
+      'OrderPlaced',
+      { ...oneItemOrder('o-moved', 'c-moved'), placedAt: t1 + 1 },
+      new Date(t1 + 1),
+    );
+    // The other member reads the order at once; the stalled one leaves the group after its session
+    // timeout, and its partition of customers.events is read by the member that is left.
     const record = await waitFor(
       'the order confirmation',
       async () => requested.records.find((r) => r.key === 'order-confirmation:o-moved'),
@@ -350,6 +424,8 @@ test('customers.events read behind orders.events (a restart after downtime): the
       recipient: expect.objectContaining({ email: 'new@example.test' }),
     });
   } finally {
+    if (stalled?.child.pid) process.kill(stalled.child.pid, 'SIGCONT');
+    await publisher.disconnect();
     await requested.stop();
   }
 });
