@@ -118,7 +118,14 @@ export const kafka: Component = {
   },
 };
 
-/** A KRaft cluster id: 16 random bytes, base64url without padding (what `kafka-storage random-uuid` prints). */
-function clusterId(): string {
-  return Buffer.from(randomUUID().replace(/-/g, ''), 'hex').toString('base64url');
+/**
+ * A KRaft cluster id: 16 random bytes, base64url without padding (what `kafka-storage random-uuid` prints).
+ * Like Kafka's own Uuid.randomUuid, never one that starts with '-': the storage tool would read it as an
+ * option ("--cluster-id: expected one argument"), which failed one start in 64.
+ */
+export function clusterId(): string {
+  for (;;) {
+    const id = Buffer.from(randomUUID().replace(/-/g, ''), 'hex').toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
