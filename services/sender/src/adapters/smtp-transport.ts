@@ -38,7 +38,7 @@ export function composeMail(mail: OutgoingMail): {
 } {
   const options: Mail.Options = {
     from: mail.from,
-    to: mail.to.name ? { name: mail.to.name, address: mail.to.address } : mail.to.address,
+    to: { name: mail.to.name ?? '', address: mail.to.address },
     subject: encodeHeaderWords(mail.subject),
     html: mail.html,
     text: mail.text,
