@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { baseServiceEnvSchema } from '@mailfleet/config';
+import { RFC5321_TIMEOUTS } from './adapters/smtp-transport';
 
 const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
 const ms = (fallback: number, min = 100) => z.coerce.number().int().min(min).default(fallback);
@@ -24,15 +25,15 @@ export const senderEnvSchema = baseServiceEnvSchema.extend({
     .regex(/^[A-Za-z0-9.-]+$/, 'a host name')
     .optional(),
   // Client timeouts per stage; defaults from RFC 5321 §4.5.3.2 (docs/sender.md, "Timeouts").
-  SMTP_CONNECT_TIMEOUT_MS: ms(60_000),
+  SMTP_CONNECT_TIMEOUT_MS: ms(RFC5321_TIMEOUTS.connectMs),
   /** EHLO, STARTTLS, AUTH, RSET, QUIT: commands the RFC gives no timeout of their own. */
-  SMTP_TIMEOUT_MS: ms(5 * 60_000),
-  SMTP_GREETING_TIMEOUT_MS: ms(5 * 60_000),
-  SMTP_MAIL_TIMEOUT_MS: ms(5 * 60_000),
-  SMTP_RCPT_TIMEOUT_MS: ms(5 * 60_000),
-  SMTP_DATA_INIT_TIMEOUT_MS: ms(2 * 60_000),
-  SMTP_DATA_BLOCK_TIMEOUT_MS: ms(3 * 60_000),
-  SMTP_DATA_TERMINATION_TIMEOUT_MS: ms(10 * 60_000),
+  SMTP_TIMEOUT_MS: ms(RFC5321_TIMEOUTS.commandMs),
+  SMTP_GREETING_TIMEOUT_MS: ms(RFC5321_TIMEOUTS.greetingMs),
+  SMTP_MAIL_TIMEOUT_MS: ms(RFC5321_TIMEOUTS.mailMs),
+  SMTP_RCPT_TIMEOUT_MS: ms(RFC5321_TIMEOUTS.rcptMs),
+  SMTP_DATA_INIT_TIMEOUT_MS: ms(RFC5321_TIMEOUTS.dataInitMs),
+  SMTP_DATA_BLOCK_TIMEOUT_MS: ms(RFC5321_TIMEOUTS.dataBlockMs),
+  SMTP_DATA_TERMINATION_TIMEOUT_MS: ms(RFC5321_TIMEOUTS.dataTerminationMs),
   MAIL_FROM: z.string().min(3).default('mailfleet <noreply@mailfleet.local>'),
   MESSAGE_ID_DOMAIN: z
     .string()

@@ -72,7 +72,7 @@ export class SmtpSession {
         );
       const fail = (err: SmtpAttemptError) => {
         signal?.removeEventListener('abort', onAbort);
-        clock.stop();
+        clock.idle();
         socket.destroy();
         reject(err);
       };
@@ -200,7 +200,7 @@ export class SmtpSession {
   quit(): void {
     if (this.closed) return;
     this.closed = true;
-    this.clock.stop();
+    this.clock.idle();
     try {
       this.connection.quit();
     } catch {
@@ -211,7 +211,7 @@ export class SmtpSession {
   /** Ends the connection at once: the socket is destroyed, nothing more is sent on it. */
   destroy(): void {
     this.closed = true;
-    this.clock.stop();
+    this.clock.idle();
     this.socket.destroy();
     this.connection.close();
   }
@@ -249,7 +249,7 @@ export class SmtpSession {
     const failed = this.failed;
     this.failed = undefined;
     failed?.(failure);
-    this.clock.stop();
+    this.clock.idle();
     this.socket.destroy();
   }
 }

@@ -32,7 +32,7 @@ export class StageClock {
     if (this.stage === 'data-block') this.arm();
   }
 
-  /** Nothing is awaited (between transactions): no timeout runs. */
+  /** Nothing is awaited (between transactions, or the connection is closing): no timeout runs. */
   idle(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
@@ -41,10 +41,6 @@ export class StageClock {
   /** A new transaction on this connection. */
   startTransaction(): void {
     this.afterFinalDot = false;
-  }
-
-  stop(): void {
-    this.idle();
   }
 
   /** A bunyan-style logger for nodemailer's SMTPConnection that drives the clock. */
