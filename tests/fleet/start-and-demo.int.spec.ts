@@ -116,7 +116,13 @@ test('npm start runs the fleet, npm run demo gets mails sent, crashes are restar
     },
     60_000,
   );
-  expect(output).toMatch(/translator.*restarted/);
+  // concurrently logs the restart just before it spawns the process, but the line reaches this test through
+  // npm, tsx and a pipe: wait for it rather than expect it in the same instant the new pid shows up.
+  await waitFor(
+    'npm start to say the translator restarted',
+    async () => (/translator.*restarted/.test(output) ? true : undefined),
+    10_000,
+  );
 
   // Ctrl-C: a terminal sends SIGINT to the whole foreground process group; every process of the fleet ends.
   process.kill(-start.pid!, 'SIGINT');
