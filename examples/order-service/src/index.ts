@@ -1,5 +1,6 @@
 export { AbortedOnPurpose, ShopService, type CommandOptions, type ShopOptions } from './shop-service';
 export {
+  HOSTILE_NAMES,
   generateLoad,
   seeded,
   type CommittedFact,

@@ -14,6 +14,12 @@ export interface LoadOptions {
   readonly idPrefix?: string;
   /** Interleave customers and orders at random (orders may come before their customer). */
   readonly interleave?: boolean;
+  /** Share of customers who change their e-mail address once after registering (0..1). */
+  readonly emailChangeRatio?: number;
+  /** Share of customers who opt out of transactional mail (a third of them opt back in later). */
+  readonly optOutRatio?: number;
+  /** Share of customers whose display name is hostile: address-like, quoted, encoded-word, control bytes. */
+  readonly hostileNameRatio?: number;
   readonly onProgress?: (done: number, total: number) => void;
 }
 
@@ -41,6 +47,19 @@ export function seeded(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/**
+ * Display names that have redirected or broken mail in other systems: an address with a trailing
+ * backslash, a quoted list, an RFC 2047 encoded word, CR/LF, a very long name, right-to-left text.
+ */
+export const HOSTILE_NAMES: readonly string[] = [
+  'attacker@evil.test \\',
+  '"Mallory, Eve" <eve@evil.test>',
+  '=?utf-8?q?evil=40evil.test?=',
+  'Bcc: eve@evil.test\r\nX-Injected: yes',
+  'x'.repeat(300),
+  '\u202egnissecorp\u202c Müller, 山田',
+];
 
 const PRODUCTS = [
   { sku: 'TEA-GREEN-100', name: 'Green tea, 100 g', unitPriceMinor: 750 },
@@ -85,21 +104,42 @@ export async function generateLoad(shop: ShopService, options: LoadOptions): Pro
   const sequences: Step[][] = [];
   for (let c = 0; c < customers; c++) {
     const customerId = `${prefix}-c${c}`;
-    sequences.push([
+    // Each share draws from the seed only when it is asked for, so older seeds keep their load.
+    const chance = (ratio: number | undefined) => (ratio ?? 0) > 0 && random() < (ratio ?? 0);
+    const hostile = chance(options.hostileNameRatio);
+    const name = hostile ? HOSTILE_NAMES[c % HOSTILE_NAMES.length]! : `Customer ${c}`;
+    const steps: Step[] = [
       async () => {
         await run('CustomerRegistered', customerId, customerId, (abort) =>
           shop.registerCustomer(
-            {
-              customerId,
-              email: `${customerId}@example.test`,
-              name: `Customer ${c}`,
-              locale: c % 2 === 0 ? 'en' : 'de',
-            },
+            { customerId, email: `${customerId}@example.test`, name, locale: c % 2 === 0 ? 'en' : 'de' },
             { abort },
           ),
         );
       },
-    ]);
+    ];
+    if (chance(options.emailChangeRatio)) {
+      steps.push(async () => {
+        await run('CustomerEmailChanged', customerId, customerId, (abort) =>
+          shop.changeEmail(customerId, `${customerId}.new@example.test`, { abort }),
+        );
+      });
+    }
+    if (chance(options.optOutRatio)) {
+      const optBackIn = random() < 1 / 3;
+      steps.push(async () => {
+        await run('CustomerMailPreferencesChanged', customerId, customerId, (abort) =>
+          shop.changeMailPreferences(customerId, true, false, { abort }),
+        );
+      });
+      if (optBackIn)
+        steps.push(async () => {
+          await run('CustomerMailPreferencesChanged', customerId, customerId, (abort) =>
+            shop.changeMailPreferences(customerId, false, false, { abort }),
+          );
+        });
+    }
+    sequences.push(steps);
   }
   for (let o = 0; o < options.orders; o++) {
     const orderId = `${prefix}-o${o}`;

@@ -1,0 +1,349 @@
+// One chaos run: a private stack, `instances` of every service, the example shop's load, the seeded
+// faults, then the oracle's verdict. Used by `npm run chaos` and by the small profile in `npm test`.
+import { mkdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { MongoClient } from 'mongodb';
+import { dlqTopicOf, fleetTopics } from '@mailfleet/contracts';
+import { createShopFixture, generateLoad, type ShopService } from '@mailfleet/example-orders';
+import { sinkClient } from '@mailfleet/testing';
+import { inject, type FaultRecord } from './fault-injector';
+import { minimumWindowMs, planFaults, type FaultKind, type PlannedFault } from './fault-plan';
+import { superviseFleet, type ServiceSpec } from './fleet-supervisor';
+import {
+  committedFacts,
+  deadLetters,
+  deliveredMails,
+  outboxLeft,
+  senderReports,
+} from './oracle/observations';
+import { expectedMails } from './oracle/expected-mails';
+import { caughtUpVersion, projectionDiffs } from './oracle/projection-check';
+import { judge, type Verdict } from './oracle/verdict';
+import { startPrivateStack } from './private-stack';
+import { retryingShop } from './retrying-shop';
+
+export interface ChaosOptions {
+  readonly orders: number;
+  readonly seed: number;
+  readonly faults: readonly FaultKind[];
+  readonly instances: number;
+  /** How long the load (and the faults) run; at least what the faults asked for need. */
+  readonly windowMs?: number;
+  /** How long to wait, after the load, for every mail that is due. */
+  readonly drainTimeoutMs: number;
+  readonly keep?: boolean;
+}
+
+export interface ChaosProgress {
+  readonly phase: 'starting' | 'load' | 'draining' | 'checking' | 'done';
+  readonly done: number;
+  readonly total: number;
+  readonly note?: string;
+}
+
+export interface FaultOutcome extends FaultRecord {
+  /** From the fault's end to the next mail the SMTP server accepted: the fleet making progress again. */
+  readonly recoveredAfterMs: number | null;
+}
+
+export interface ChaosReport {
+  readonly runId: string;
+  readonly options: ChaosOptions;
+  readonly machine: {
+    readonly cpus: number;
+    readonly cpuModel: string;
+    readonly memoryGiB: number;
+    readonly node: string;
+  };
+  readonly startedAt: string;
+  readonly durations: { readonly loadMs: number; readonly drainMs: number; readonly totalMs: number };
+  readonly load: { readonly commands: number; readonly committedFacts: number; readonly rolledBack: number };
+  readonly faults: readonly FaultOutcome[];
+  readonly restartsAfterCrash: Readonly<Record<string, number>>;
+  readonly verdict: Verdict;
+  readonly logs: string;
+}
+
+const repoRoot = path.resolve(__dirname, '..', '..');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const SESSION_TIMEOUT_MS = 30_000; // kafkajs' default consumer session timeout, which the fleet keeps
+
+function fleetSpecs(
+  dbs: { shop: string; translator: string; sender: string; projections: string },
+  smtp: { host: string; port: number },
+): ServiceSpec[] {
+  const relay = 'services/outbox-relay/src/main.ts';
+  return [
+    { service: 'relay-shop', entry: relay, env: { MONGO_DB: dbs.shop } },
+    { service: 'translator', entry: 'services/translator/src/main.ts', env: { MONGO_DB: dbs.translator } },
+    { service: 'relay-translator', entry: relay, env: { MONGO_DB: dbs.translator } },
+    {
+      service: 'sender',
+      entry: 'services/sender/src/main.ts',
+      env: {
+        MONGO_DB: dbs.sender,
+        SMTP_HOST: smtp.host,
+        SMTP_PORT: String(smtp.port),
+        // Authenticating, so that a rotated password (535) can be played.
+        SMTP_USER: 'chaos',
+        SMTP_PASSWORD: 'chaos-not-a-secret',
+        // Shorter than production so that a run of minutes sees retries and resends complete; the rules are
+        // the same (docs/sender.md).
+        SENDER_RETRY_INITIAL_MS: '2000',
+        SENDER_RETRY_MAX_MS: '15000',
+        SENDER_AMBIGUOUS_RETRY_AFTER_MS: '15000',
+        SENDER_BREAKER_COOLDOWN_MS: '5000',
+      },
+    },
+    { service: 'relay-sender', entry: relay, env: { MONGO_DB: dbs.sender } },
+    {
+      service: 'projector',
+      entry: 'services/projector/src/main.ts',
+      env: {
+        MONGO_DB: dbs.projections,
+        PROJECTOR_OUTBOX_DBS: [dbs.shop, dbs.translator, dbs.sender].join(','),
+      },
+    },
+  ];
+}
+
+async function waitReady(ports: readonly number[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (const port of ports) {
+    for (;;) {
+      const ok = await fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(2_000) })
+        .then((r) => r.ok)
+        .catch(() => false);
+      if (ok) break;
+      if (Date.now() > deadline)
+        throw new Error(`a fleet process (ops port ${port}) was not ready in ${timeoutMs / 1000} s`);
+      await sleep(500);
+    }
+  }
+}
+
+export async function runChaos(
+  options: ChaosOptions,
+  onProgress: (p: ChaosProgress) => void = () => undefined,
+): Promise<ChaosReport> {
+  const t0 = Date.now();
+  const runId = `chaos-${options.seed}-${t0.toString(36)}`;
+  const runDir = path.join(repoRoot, '.stack', 'chaos', runId);
+  mkdirSync(runDir, { recursive: true });
+  const say = (note: string) => onProgress({ phase: 'starting', done: 0, total: 1, note });
+  const stack = await startPrivateStack(repoRoot, path.join(runDir, 'stack'), say);
+  const prefix = `chaos_${t0.toString(36)}`;
+  const dbs = {
+    shop: `${prefix}_shop`,
+    translator: `${prefix}_translator`,
+    sender: `${prefix}_sender`,
+    projections: `${prefix}_projections`,
+  };
+  const topics = fleetTopics('');
+  const brokers = stack.endpoints.kafkaBrokers;
+  const kafka = new Kafka({ brokers, clientId: 'chaos-harness', logLevel: logLevel.NOTHING });
+  const producer = kafka.producer();
+  const mongo = new MongoClient(stack.endpoints.mongoUrl);
+  const cleanups: (() => Promise<unknown>)[] = [];
+  try {
+    await producer.connect();
+    cleanups.push(() => producer.disconnect());
+    await mongo.connect();
+    cleanups.push(() => mongo.close());
+    const shop = await createShopFixture({
+      mongoUrl: stack.endpoints.mongoUrl,
+      registryUrl: stack.endpoints.schemaRegistryUrl,
+      dbName: dbs.shop,
+    });
+    cleanups.push(() => shop.close());
+    const fleet = await superviseFleet({
+      repoRoot,
+      logDir: path.join(runDir, 'logs'),
+      specs: fleetSpecs(dbs, stack.endpoints.smtp),
+      instances: options.instances,
+      env: {
+        ...stack.env,
+        KAFKA_BROKERS: brokers.join(','),
+        SCHEMA_REGISTRY_URL: stack.endpoints.schemaRegistryUrl,
+        MONGO_URL: stack.endpoints.mongoUrl,
+        MAILFLEET_STACK_ID: stack.dir,
+      },
+    });
+    cleanups.unshift(() => fleet.stop());
+    say(`starting ${fleet.names.length} fleet processes`);
+    await waitReady(fleet.opsPorts, 180_000);
+
+    // The plan: faults over the load's window; the load paced to fill it.
+    const windowMs = Math.max(options.windowMs ?? 0, minimumWindowMs(options.faults));
+    const targets = fleet.names;
+    const plan = planFaults({
+      seed: options.seed,
+      kinds: options.faults,
+      windowMs,
+      targets,
+      sessionTimeoutMs: SESSION_TIMEOUT_MS,
+    });
+    const customers = Math.ceil(options.orders / 3);
+    const estimatedCommands = Math.ceil(options.orders * 1.8 + customers * 1.5);
+    const rate = Math.max(1, Math.ceil(estimatedCommands / (windowMs / 1000)));
+
+    const poisoned: string[] = [];
+    const projectorGroup = 'projector-v1';
+    const deps = {
+      stack,
+      fleet,
+      sink: sinkClient(stack.endpoints.smtpApiUrl),
+      producer,
+      shop,
+      topics: { orders: topics.orders.name, customers: topics.customers.name },
+      poisoned,
+      groups: { orders: ['translator', projectorGroup], customers: ['translator'] },
+      say,
+    };
+    const loadStart = Date.now();
+    let commandsDone = 0;
+    let commandsTotal = estimatedCommands;
+    const records: FaultRecord[] = [];
+    const runFault = async (fault: PlannedFault) => {
+      await sleep(Math.max(0, loadStart + fault.atMs - Date.now()));
+      records.push(await inject(fault, deps, runId));
+    };
+    const faultsDone = Promise.all(plan.map(runFault));
+    const summary = await generateLoad(retryingShop(shop.shop) as ShopService, {
+      orders: options.orders,
+      seed: options.seed,
+      rate,
+      interleave: true,
+      abortRatio: 0.05,
+      shipRatio: 0.6,
+      cancelRatio: 0.15,
+      emailChangeRatio: 0.2,
+      optOutRatio: 0.1,
+      hostileNameRatio: 0.05,
+      idPrefix: runId,
+      onProgress: (done, total) => {
+        commandsDone = done;
+        commandsTotal = total;
+        onProgress({ phase: 'load', done, total, note: `${records.length}/${plan.length} faults` });
+      },
+    });
+    await faultsDone;
+    const loadMs = Date.now() - loadStart;
+
+    // Drain: every mail the committed facts call for, and every outbox empty.
+    const facts = await committedFacts(shop.db, stack.endpoints.schemaRegistryUrl);
+    const expected = expectedMails(facts);
+    const must = [...expected.values()].filter((e) => e.must === 'send').map((e) => e.mailId);
+    const drainStart = Date.now();
+    for (;;) {
+      const delivered = new Set(deliveredMails(stack.sinkMessagesFile).map((d) => d.mailId));
+      const arrived = must.filter((m) => delivered.has(m)).length;
+      onProgress({ phase: 'draining', done: arrived, total: must.length });
+      const left = await Promise.all(
+        Object.values(dbs)
+          .slice(0, 3)
+          .map((db) => outboxLeft(mongo.db(db))),
+      );
+      if (arrived === must.length && left.every((n) => n === 0)) break;
+      if (Date.now() - drainStart > options.drainTimeoutMs) break;
+      await sleep(3_000);
+    }
+    // Late copies (a resend, a second instance) would show up now.
+    await sleep(20_000);
+    const drainMs = Date.now() - drainStart;
+
+    onProgress({ phase: 'checking', done: 0, total: 3, note: 'reading what the fleet did' });
+    const outbox: Record<string, number> = {};
+    for (const db of [dbs.shop, dbs.translator, dbs.sender]) outbox[db] = await outboxLeft(mongo.db(db));
+    const reports = await senderReports(brokers, stack.endpoints.schemaRegistryUrl, topics.mailEvents.name);
+    const dlqTopics = [topics.orders, topics.customers, topics.mailRequested, topics.mailEvents].map((t) =>
+      dlqTopicOf(t.name),
+    );
+    const dead = await deadLetters(brokers, dlqTopics);
+
+    onProgress({ phase: 'checking', done: 1, total: 3, note: 'rebuilding the projections from scratch' });
+    const projected = [topics.orders, topics.mailRequested, topics.mailEvents].map((t) => t.name);
+    const liveVersion = await caughtUpVersion(mongo.db(dbs.projections), brokers, projected, 300_000);
+    const crashes = fleet.crashes();
+    await fleet.stop();
+    const rebuildDb = `${prefix}_rebuild`;
+    const rebuilder = await superviseFleet({
+      repoRoot,
+      logDir: path.join(runDir, 'logs'),
+      specs: [
+        {
+          service: 'projector-rebuild',
+          entry: 'services/projector/src/main.ts',
+          env: { MONGO_DB: rebuildDb, CONSUMER_GROUP: `${prefix}-rebuild`, PROJECTOR_OUTBOX_DBS: dbs.shop },
+        },
+      ],
+      instances: 1,
+      env: {
+        ...stack.env,
+        KAFKA_BROKERS: brokers.join(','),
+        SCHEMA_REGISTRY_URL: stack.endpoints.schemaRegistryUrl,
+        MONGO_URL: stack.endpoints.mongoUrl,
+        MAILFLEET_STACK_ID: stack.dir,
+      },
+    });
+    let diffs: string[];
+    try {
+      const rebuiltVersion = await caughtUpVersion(mongo.db(rebuildDb), brokers, projected, 300_000);
+      diffs = await projectionDiffs(
+        { db: mongo.db(dbs.projections), version: liveVersion },
+        { db: mongo.db(rebuildDb), version: rebuiltVersion },
+      );
+    } finally {
+      await rebuilder.stop();
+    }
+
+    onProgress({ phase: 'checking', done: 2, total: 3, note: 'judging' });
+    const delivered = deliveredMails(stack.sinkMessagesFile);
+    const verdict = judge(
+      expected,
+      {
+        delivered,
+        ambiguous: reports.ambiguous,
+        dead: reports.dead,
+        deadLetters: dead,
+        outboxLeft: outbox,
+        projectionDiffs: diffs,
+      },
+      poisoned,
+    );
+    const faults: FaultOutcome[] = records
+      .sort((a, b) => a.startedAt - b.startedAt)
+      .map((r) => {
+        const next = delivered
+          .map((d) => d.receivedAt)
+          .filter((t) => t >= r.endedAt)
+          .sort((a, b) => a - b)[0];
+        return { ...r, recoveredAfterMs: next === undefined ? null : next - r.endedAt };
+      });
+    onProgress({ phase: 'done', done: 3, total: 3 });
+    void commandsDone;
+    void commandsTotal;
+    return {
+      runId,
+      options,
+      machine: {
+        cpus: os.cpus().length,
+        cpuModel: os.cpus()[0]?.model ?? '?',
+        memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+        node: process.version,
+      },
+      startedAt: new Date(t0).toISOString(),
+      durations: { loadMs, drainMs, totalMs: Date.now() - t0 },
+      load: { commands: commandsTotal, committedFacts: facts.length, rolledBack: summary.aborted },
+      faults,
+      restartsAfterCrash: crashes,
+      verdict,
+      logs: path.relative(repoRoot, path.join(runDir, 'logs')),
+    };
+  } finally {
+    for (const cleanup of cleanups) await cleanup().catch(() => undefined);
+    if (!options.keep) await stack.down();
+  }
+}

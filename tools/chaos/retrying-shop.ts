@@ -1,0 +1,29 @@
+// The shop as a careful upstream runs it during an outage: a command that failed because MongoDB was
+// unreachable is tried again. A retry that finds its own earlier write (duplicate key) means the first
+// try committed after all; the oracle reads what committed from the shop's database, so either way the
+// truth is there.
+import { MongoServerError } from 'mongodb';
+import { AbortedOnPurpose, type ShopService } from '@mailfleet/example-orders';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export function retryingShop(shop: ShopService, attempts = 60): ShopService {
+  return new Proxy(shop, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof value !== 'function') return value;
+      return async (...args: unknown[]) => {
+        for (let attempt = 1; ; attempt++) {
+          try {
+            return await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+          } catch (err) {
+            if (err instanceof AbortedOnPurpose) throw err;
+            if (err instanceof MongoServerError && err.code === 11000) return 'committed-by-an-earlier-try';
+            if (attempt >= attempts) throw err;
+            await sleep(Math.min(5_000, 250 * attempt));
+          }
+        }
+      };
+    },
+  });
+}
