@@ -63,6 +63,8 @@ export interface ChaosReport {
   readonly faults: readonly FaultOutcome[];
   readonly restartsAfterCrash: Readonly<Record<string, number>>;
   readonly verdict: Verdict;
+  /** The verdict holds and every fault was injected (or skipped for a reason). */
+  readonly ok: boolean;
   readonly logs: string;
 }
 
@@ -147,6 +149,17 @@ export async function runChaos(
   const producer = kafka.producer();
   const mongo = new MongoClient(stack.endpoints.mongoUrl);
   const cleanups: (() => Promise<unknown>)[] = [];
+  // Ctrl-C: nothing of the run may outlive it (its fleet, its stack).
+  const interrupted = () => {
+    say('interrupted: stopping the fleet and the private stack');
+    void (async () => {
+      for (const cleanup of cleanups) await cleanup().catch(() => undefined);
+      await stack.down().catch(() => undefined);
+      process.exit(130);
+    })();
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   try {
     await producer.connect();
     cleanups.push(() => producer.disconnect());
@@ -208,7 +221,15 @@ export async function runChaos(
     const records: FaultRecord[] = [];
     const runFault = async (fault: PlannedFault) => {
       await sleep(Math.max(0, loadStart + fault.atMs - Date.now()));
-      records.push(await inject(fault, deps, runId));
+      records.push(
+        await inject(fault, deps, runId).catch((err: unknown) => ({
+          kind: fault.kind,
+          detail: `could not inject: ${err instanceof Error ? err.message : String(err)}`,
+          startedAt: Date.now(),
+          endedAt: Date.now(),
+          outcome: 'failed' as const,
+        })),
+      );
     };
     const faultsDone = Promise.all(plan.map(runFault));
     const summary = await generateLoad(retryingShop(shop.shop) as ShopService, {
@@ -340,9 +361,12 @@ export async function runChaos(
       faults,
       restartsAfterCrash: crashes,
       verdict,
+      ok: verdict.ok && faults.every((f) => f.outcome !== 'failed'),
       logs: path.relative(repoRoot, path.join(runDir, 'logs')),
     };
   } finally {
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
     for (const cleanup of cleanups) await cleanup().catch(() => undefined);
     if (!options.keep) await stack.down();
   }

@@ -27,10 +27,14 @@ function summary(report: ChaosReport): string {
     items.length === 0 ? [] : [`  ${label}: ${items.length}`, ...items.slice(0, 10).map((i) => `    ${i}`)];
   return [
     '',
-    `chaos run ${report.runId}: ${v.ok ? 'PASSED' : 'FAILED'} in ${Math.round(report.durations.totalMs / 1000)} s`,
+    `chaos run ${report.runId}: ${report.ok ? 'PASSED' : 'FAILED'} in ${Math.round(report.durations.totalMs / 1000)} s`,
     `  committed facts ${report.load.committedFacts}, rolled back ${report.load.rolledBack}; mails due ${v.expected.send} (+${v.expected.either} either way), must not ${v.expected.never}; delivered ${v.delivered}`,
-    `  faults: ${report.faults.filter((f) => f.injected).length} injected (${[...new Set(report.faults.map((f) => f.kind))].join(', ') || 'none'})`,
+    `  faults: ${report.faults.filter((f) => f.outcome === 'injected').length} injected (${[...new Set(report.faults.map((f) => f.kind))].join(', ') || 'none'})`,
     `  lost ${v.lost.length} · duplicated ${v.duplicated.length} · unexpected ${v.unexpected.length} · misaddressed ${v.misaddressed.length} · ambiguous resends ${v.ambiguousResends.length}`,
+    ...list(
+      'faults that failed',
+      report.faults.filter((f) => f.outcome === 'failed').map((f) => `${f.kind}: ${f.detail}`),
+    ),
     ...list('lost', v.lost),
     ...list('duplicated', v.duplicated),
     ...list('unexpected', v.unexpected),
@@ -108,7 +112,7 @@ async function main(): Promise<void> {
   ).finally(() => bars.stop());
   if (options.json) writeFileSync(options.json, `${JSON.stringify(report, null, 2)}\n`);
   console.log(summary(report));
-  process.exitCode = report.verdict.ok ? 0 : 1;
+  process.exitCode = report.ok ? 0 : 1;
 }
 
 main().catch((err: unknown) => {

@@ -12,8 +12,8 @@ export interface FaultRecord {
   readonly detail: string;
   readonly startedAt: number;
   readonly endedAt: number;
-  /** False when the fault could not be injected here (e.g. stopping a MongoDB the harness does not own). */
-  readonly injected: boolean;
+  /** `skipped`: not possible here (stopping a MongoDB the harness does not own); `failed`: the fault's own check failed. */
+  readonly outcome: 'injected' | 'skipped' | 'failed';
 }
 
 export interface InjectorDeps {
@@ -30,6 +30,22 @@ export interface InjectorDeps {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Tries `action` again while it fails with a transient error, for up to five minutes. */
+async function until<T>(
+  action: () => Promise<T>,
+  transient: (e: unknown) => boolean = () => true,
+): Promise<T> {
+  const deadline = Date.now() + 300_000;
+  for (;;) {
+    try {
+      return await action();
+    } catch (err) {
+      if (!transient(err) || Date.now() > deadline) throw err;
+      await sleep(1_000);
+    }
+  }
+}
 
 /** The sink rule for each SMTP behaviour; every one is transient, so no mail may be lost to it. */
 function sinkRule(fault: SmtpFault, durationMs: number) {
@@ -84,12 +100,12 @@ function poisonValue(kind: PoisonKind, valid: Buffer): Buffer {
 
 export async function inject(fault: PlannedFault, deps: InjectorDeps, runId: string): Promise<FaultRecord> {
   const startedAt = Date.now();
-  const done = (detail: string, injected = true): FaultRecord => ({
+  const done = (detail: string, outcome: FaultRecord['outcome'] = 'injected'): FaultRecord => ({
     kind: fault.kind,
     detail,
     startedAt,
     endedAt: Date.now(),
-    injected,
+    outcome,
   });
   switch (fault.kind) {
     case 'kill':
@@ -107,7 +123,7 @@ export async function inject(fault: PlannedFault, deps: InjectorDeps, runId: str
       return done(`kill -9 the Kafka broker, restarted after ${fault.durationMs} ms`);
     case 'mongo':
       if (!deps.stack.ownsMongo)
-        return done("MongoDB is not the harness's own (MONGO_URL): not stopped", false);
+        return done("MongoDB is not the harness's own (MONGO_URL): not stopped", 'skipped');
       deps.stack.signal('mongo', 'SIGSTOP');
       await sleep(fault.durationMs);
       deps.stack.signal('mongo', 'SIGCONT');
@@ -119,6 +135,8 @@ export async function inject(fault: PlannedFault, deps: InjectorDeps, runId: str
       return done(`schema registry down for ${fault.durationMs} ms`);
     case 'smtp':
       await deps.sink.arm(sinkRule(fault.fault, fault.durationMs));
+      // The fault lasts its duration (the sink ends it); recovery is measured from its end.
+      if (fault.fault !== 'drop-after-dot') await sleep(fault.durationMs);
       return done(
         `SMTP ${fault.fault}${fault.fault === 'drop-after-dot' ? '' : ` for ${fault.durationMs} ms`}`,
       );
@@ -150,30 +168,33 @@ export async function inject(fault: PlannedFault, deps: InjectorDeps, runId: str
               'occurred-at': new Date().toISOString(),
               producer: 'chaos-harness',
             };
-      await deps.producer.send({
-        topic,
-        messages: [{ key, value: poisonValue(fault.poison, valid), headers }],
-      });
+      // The broker may be down at this moment (another fault); an upstream producer would keep trying too.
+      await until(() =>
+        deps.producer.send({ topic, messages: [{ key, value: poisonValue(fault.poison, valid), headers }] }),
+      );
       for (const group of deps.groups[fault.topic]) deps.poisoned.push(`${topic}|${key}|${group}`);
       return done(`${fault.poison} record ${key} on ${topic}`);
     }
     case 'oversized': {
       const orderId = `${runId}-oversized`;
-      const err = await deps.shop.shop
-        .placeOrder({
-          orderId,
-          customerId: `${runId}-c0`,
-          lines: [{ sku: 'HUGE', name: 'x'.repeat(2_000_000), unitPriceMinor: 1, quantity: 1 }],
-          currency: 'EUR',
-          subtotalMinor: 1,
-          shippingMinor: 0,
-          taxMinor: 0,
-          totalMinor: 1,
-        })
-        .then(
-          () => undefined,
-          (e: unknown) => e as Error,
-        );
+      const err = await until(
+        () =>
+          deps.shop.shop.placeOrder({
+            orderId,
+            customerId: `${runId}-c0`,
+            lines: [{ sku: 'HUGE', name: 'x'.repeat(2_000_000), unitPriceMinor: 1, quantity: 1 }],
+            currency: 'EUR',
+            subtotalMinor: 1,
+            shippingMinor: 0,
+            taxMinor: 0,
+            totalMinor: 1,
+          }),
+        // MongoDB may be stopped at this moment: only its refusal of the record counts as an answer.
+        (e) => e instanceof Error && e.name.startsWith('Mongo'),
+      ).then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      );
       if (err?.name !== 'OutboxRecordTooLargeError')
         throw new Error(
           `the oversized command was not refused at write: ${err ? err.message : 'it committed'}`,

@@ -3,9 +3,10 @@
 //
 //  - every placed order → an order confirmation; every shipment → a shipping notice; every cancellation →
 //    a cancellation notice; to the customer's address, unless the customer opted out of transactional mail;
-//  - the decision may use any customer state from the fact's time on (the translator waits until it has
-//    read the customer's events up to the fact, and may have read later ones), so a mail whose customer
-//    changed address or preference after the fact may go to either address, or be sent or not;
+//  - the decision uses the customer as the translator knows it: every customer fact that was on Kafka by
+//    the order fact's time (the translator waits until it has read customers.events that far), and maybe
+//    later ones. So a mail whose customer changed address or preference after the fact — or before it,
+//    but published after it (the upstream's relay was behind) — may go to either address, or be sent or not;
 //  - a customer who is never registered gets no mail (the mail is parked, then expires);
 //  - nothing for a rolled-back command (it is not among the committed facts at all).
 
@@ -18,6 +19,11 @@ export interface CommittedFact {
   /** When the fact happened (the payload's own time, epoch ms). */
   readonly at: number;
   readonly payload: Readonly<Record<string, unknown>>;
+  /**
+   * When the upstream's relay marked it published (epoch ms; after Kafka acknowledged it, so never
+   * earlier than the record was on Kafka). Infinity while unpublished.
+   */
+  readonly publishedAt: number;
 }
 
 export type Expectation =
@@ -29,7 +35,7 @@ export type Expectation =
   | { readonly mailId: string; readonly must: 'never'; readonly why: string };
 
 interface CustomerState {
-  readonly from: number;
+  readonly publishedAt: number;
   readonly email: string | undefined;
   readonly optedOut: boolean;
 }
@@ -65,7 +71,7 @@ function timelines(facts: readonly CommittedFact[]): Map<string, CustomerState[]
         email = String(f.payload['email']);
       } else if (f.type === 'CustomerEmailChanged') email = String(f.payload['email']);
       else optedOut = f.payload['transactionalOptOut'] === true;
-      if (registered) states.push({ from: f.at, email, optedOut });
+      if (registered) states.push({ publishedAt: f.publishedAt, email, optedOut });
     }
     result.set(customerId, states);
   }
@@ -80,9 +86,13 @@ export function expectedMails(facts: readonly CommittedFact[]): Map<string, Expe
     if (kind === undefined) continue;
     const mailId = `${kind}:${f.key}`;
     const states = customers.get(String(f.payload['customerId'])) ?? [];
-    // The state in force at the fact's time, and every later one.
-    const inForce = states.filter((s) => s.from <= f.at).at(-1);
-    const candidates = [...(inForce ? [inForce] : []), ...states.filter((s) => s.from > f.at)];
+    // The state in force on Kafka at the fact's time, and every later one (all of them when the customer
+    // was not on Kafka yet: the mail waits for the customer).
+    let inForce = 0;
+    states.forEach((s, i) => {
+      if (s.publishedAt <= f.at) inForce = i;
+    });
+    const candidates = states.slice(inForce);
     if (candidates.length === 0) {
       expected.set(mailId, { mailId, must: 'never', why: 'the customer was never registered' });
       continue;

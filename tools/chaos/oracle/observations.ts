@@ -24,6 +24,7 @@ export async function committedFacts(shopDb: Db, registryUrl: string): Promise<C
       seq: number;
       headers: Record<string, string>;
       value: { buffer: Uint8Array };
+      publishedAt: Date | null;
     }>('outbox')
     .find({})
     .toArray();
@@ -36,6 +37,7 @@ export async function committedFacts(shopDb: Db, registryUrl: string): Promise<C
       seq: r.seq,
       at: Date.parse(r.headers['occurred-at'] ?? ''),
       payload,
+      publishedAt: r.publishedAt ? r.publishedAt.getTime() : Number.POSITIVE_INFINITY,
     });
   }
   return facts;

@@ -78,8 +78,9 @@ export function judge(
     }
     if (copies.length === 0 && e.must === 'send')
       lost.push(observed.dead.has(e.mailId) ? `${e.mailId} (dead-lettered by the sender)` : e.mailId);
+    // The sender resends an ambiguous mail at most once (SENDER_AMBIGUOUS_MAX_RESENDS=1): two copies at most.
     if (copies.length > 1)
-      (observed.ambiguous.has(e.mailId) ? ambiguousResends : duplicated).push(
+      (observed.ambiguous.has(e.mailId) && copies.length <= 2 ? ambiguousResends : duplicated).push(
         `${e.mailId} ×${copies.length}`,
       );
     const allowed = new Set(e.addresses.map(lower));
