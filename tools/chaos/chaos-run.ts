@@ -59,7 +59,12 @@ export interface ChaosReport {
   };
   readonly startedAt: string;
   readonly durations: { readonly loadMs: number; readonly drainMs: number; readonly totalMs: number };
-  readonly load: { readonly commands: number; readonly committedFacts: number; readonly rolledBack: number };
+  readonly load: {
+    readonly commands: number;
+    readonly committedFacts: number;
+    readonly rolledBack: number;
+    readonly refused: number;
+  };
   readonly faults: readonly FaultOutcome[];
   readonly restartsAfterCrash: Readonly<Record<string, number>>;
   readonly verdict: Verdict;
@@ -357,7 +362,12 @@ export async function runChaos(
       },
       startedAt: new Date(t0).toISOString(),
       durations: { loadMs, drainMs, totalMs: Date.now() - t0 },
-      load: { commands: commandsTotal, committedFacts: facts.length, rolledBack: summary.aborted },
+      load: {
+        commands: commandsTotal,
+        committedFacts: facts.length,
+        rolledBack: summary.aborted,
+        refused: summary.refused,
+      },
       faults,
       restartsAfterCrash: crashes,
       verdict,

@@ -6,6 +6,7 @@ import { MultiBar, Presets } from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
 import { runChaos, type ChaosProgress, type ChaosReport } from './chaos-run';
 import { FAULT_KINDS, parseFaultKinds, type FaultKind } from './fault-plan';
+import { reportMarkdown } from './report-markdown';
 
 const whole = (name: string, min: number, max: number) => (value: string) => {
   const n = Number(value);
@@ -76,6 +77,7 @@ async function main(): Promise<void> {
       600,
     )
     .option('--json <file>', 'write the full report as JSON')
+    .option('--markdown <file>', 'write the fault table and the verdict as Markdown (docs/reliability.md)')
     .option('--keep', 'leave the private stack running afterwards (to look around)')
     .parse()
     .opts<{
@@ -86,6 +88,7 @@ async function main(): Promise<void> {
       window?: number;
       drain: number;
       json?: string;
+      markdown?: string;
       keep?: boolean;
     }>();
 
@@ -111,6 +114,7 @@ async function main(): Promise<void> {
     onProgress,
   ).finally(() => bars.stop());
   if (options.json) writeFileSync(options.json, `${JSON.stringify(report, null, 2)}\n`);
+  if (options.markdown) writeFileSync(options.markdown, reportMarkdown(report));
   console.log(summary(report));
   process.exitCode = report.ok ? 0 : 1;
 }

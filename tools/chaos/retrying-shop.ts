@@ -1,9 +1,9 @@
 // The shop as a careful upstream runs it during an outage: a command that failed because MongoDB was
-// unreachable is tried again. A retry that finds its own earlier write (duplicate key) means the first
+// unreachable is tried again (and only that). A retry that finds its own earlier write (duplicate key) means the first
 // try committed after all; the oracle reads what committed from the shop's database, so either way the
 // truth is there.
-import { MongoServerError } from 'mongodb';
-import { AbortedOnPurpose, type ShopService } from '@mailfleet/example-orders';
+import { MongoError, MongoServerError } from 'mongodb';
+import type { ShopService } from '@mailfleet/example-orders';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -17,8 +17,9 @@ export function retryingShop(shop: ShopService, attempts = 60): ShopService {
           try {
             return await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
           } catch (err) {
-            if (err instanceof AbortedOnPurpose) throw err;
             if (err instanceof MongoServerError && err.code === 11000) return 'committed-by-an-earlier-try';
+            // Only MongoDB being unreachable or busy is worth another try; the shop's own refusals are answers.
+            if (!(err instanceof MongoError)) throw err;
             if (attempt >= attempts) throw err;
             await sleep(Math.min(5_000, 250 * attempt));
           }

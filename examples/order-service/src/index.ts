@@ -1,4 +1,10 @@
-export { AbortedOnPurpose, ShopService, type CommandOptions, type ShopOptions } from './shop-service';
+export {
+  AbortedOnPurpose,
+  ShopService,
+  UnknownCustomer,
+  type CommandOptions,
+  type ShopOptions,
+} from './shop-service';
 export {
   HOSTILE_NAMES,
   generateLoad,

@@ -1,6 +1,6 @@
 // Drives the example shop: customers, orders, shipments, cancellations, with a share of commands
 // rolled back on purpose. Deterministic for a given seed, so tests know exactly what was committed.
-import { AbortedOnPurpose, type ShopService } from './shop-service';
+import { AbortedOnPurpose, UnknownCustomer, type ShopService } from './shop-service';
 
 export interface LoadOptions {
   readonly orders: number;
@@ -34,6 +34,8 @@ export interface CommittedFact {
 export interface LoadSummary {
   readonly committed: readonly CommittedFact[];
   readonly aborted: number;
+  /** Customer changes the shop refused because the customer's registration had rolled back. */
+  readonly refused: number;
 }
 
 /** A small seeded PRNG (mulberry32): the same seed gives the same load. */
@@ -74,6 +76,7 @@ export async function generateLoad(shop: ShopService, options: LoadOptions): Pro
   const prefix = options.idPrefix ?? 'x';
   const committed: CommittedFact[] = [];
   let aborted = 0;
+  let refused = 0;
   const interval = options.rate ? 1000 / options.rate : 0;
   let next = Date.now();
   const customers = Math.max(1, Math.ceil(options.orders / 3));
@@ -94,6 +97,10 @@ export async function generateLoad(shop: ShopService, options: LoadOptions): Pro
       committed.push({ eventId: await command(abort), eventType, key, customerId });
       return true;
     } catch (err) {
+      if (err instanceof UnknownCustomer) {
+        refused++;
+        return false;
+      }
       if (!(err instanceof AbortedOnPurpose)) throw err;
       aborted++;
       return false;
@@ -205,5 +212,5 @@ export async function generateLoad(shop: ShopService, options: LoadOptions): Pro
       }
     }
   }
-  return { committed, aborted };
+  return { committed, aborted, refused };
 }

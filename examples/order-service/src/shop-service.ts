@@ -17,6 +17,14 @@ export class AbortedOnPurpose extends Error {
   override name = 'AbortedOnPurpose';
 }
 
+/** A change to a customer the shop does not have (never registered, or its registration rolled back). */
+export class UnknownCustomer extends Error {
+  override name = 'UnknownCustomer';
+  constructor(readonly customerId: string) {
+    super(`customer ${customerId} is not registered; register the customer first`);
+  }
+}
+
 export interface ShopOptions {
   readonly client: MongoClient;
   readonly db: Db;
@@ -65,9 +73,10 @@ export class ShopService {
       'CustomerEmailChanged',
       (now) => ({ customerId, email, changedAt: now }),
       async (s) => {
-        await this.options.db
+        const { matchedCount } = await this.options.db
           .collection('customers')
           .updateOne({ _id: customerId as never }, { $set: { email } }, { session: s });
+        if (matchedCount === 0) throw new UnknownCustomer(customerId);
       },
     );
   }
@@ -85,13 +94,14 @@ export class ShopService {
       'CustomerMailPreferencesChanged',
       (now) => ({ customerId, transactionalOptOut, marketingOptOut, changedAt: now }),
       async (s) => {
-        await this.options.db
+        const { matchedCount } = await this.options.db
           .collection('customers')
           .updateOne(
             { _id: customerId as never },
             { $set: { transactionalOptOut, marketingOptOut } },
             { session: s },
           );
+        if (matchedCount === 0) throw new UnknownCustomer(customerId);
       },
     );
   }
