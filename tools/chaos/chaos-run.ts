@@ -10,7 +10,8 @@ import { createShopFixture, generateLoad, type ShopService } from '@mailfleet/ex
 import { sinkClient } from '@mailfleet/testing';
 import { inject, type FaultRecord } from './fault-injector';
 import { minimumWindowMs, planFaults, type FaultKind, type PlannedFault } from './fault-plan';
-import { superviseFleet, type ServiceSpec } from './fleet-supervisor';
+import { fleetSpecs, waitFleetReady } from './fleet-specs';
+import { superviseFleet } from './fleet-supervisor';
 import {
   committedFacts,
   deadLetters,
@@ -75,61 +76,19 @@ export interface ChaosReport {
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const SESSION_TIMEOUT_MS = 30_000; // kafkajs' default consumer session timeout, which the fleet keeps
+const SESSION_TIMEOUT_MS = 30_000;
 
-function fleetSpecs(
-  dbs: { shop: string; translator: string; sender: string; projections: string },
-  smtp: { host: string; port: number },
-): ServiceSpec[] {
-  const relay = 'services/outbox-relay/src/main.ts';
-  return [
-    { service: 'relay-shop', entry: relay, env: { MONGO_DB: dbs.shop } },
-    { service: 'translator', entry: 'services/translator/src/main.ts', env: { MONGO_DB: dbs.translator } },
-    { service: 'relay-translator', entry: relay, env: { MONGO_DB: dbs.translator } },
-    {
-      service: 'sender',
-      entry: 'services/sender/src/main.ts',
-      env: {
-        MONGO_DB: dbs.sender,
-        SMTP_HOST: smtp.host,
-        SMTP_PORT: String(smtp.port),
-        // Authenticating, so that a rotated password (535) can be played.
-        SMTP_USER: 'chaos',
-        SMTP_PASSWORD: 'chaos-not-a-secret',
-        // Shorter than production so that a run of minutes sees retries and resends complete; the rules are
-        // the same (docs/sender.md).
-        SENDER_RETRY_INITIAL_MS: '2000',
-        SENDER_RETRY_MAX_MS: '15000',
-        SENDER_AMBIGUOUS_RETRY_AFTER_MS: '15000',
-        SENDER_BREAKER_COOLDOWN_MS: '5000',
-      },
-    },
-    { service: 'relay-sender', entry: relay, env: { MONGO_DB: dbs.sender } },
-    {
-      service: 'projector',
-      entry: 'services/projector/src/main.ts',
-      env: {
-        MONGO_DB: dbs.projections,
-        PROJECTOR_OUTBOX_DBS: [dbs.shop, dbs.translator, dbs.sender].join(','),
-      },
-    },
-  ];
-}
-
-async function waitReady(ports: readonly number[], timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (const port of ports) {
-    for (;;) {
-      const ok = await fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(2_000) })
-        .then((r) => r.ok)
-        .catch(() => false);
-      if (ok) break;
-      if (Date.now() > deadline)
-        throw new Error(`a fleet process (ops port ${port}) was not ready in ${timeoutMs / 1000} s`);
-      await sleep(500);
-    }
-  }
-}
+const CHAOS_SENDER_ENV = {
+  // Authenticating, so that a rotated password (535) can be played.
+  SMTP_USER: 'chaos',
+  SMTP_PASSWORD: 'chaos-not-a-secret',
+  // Shorter than production so that a run of minutes sees retries and resends complete; the rules are
+  // the same (docs/sender.md).
+  SENDER_RETRY_INITIAL_MS: '2000',
+  SENDER_RETRY_MAX_MS: '15000',
+  SENDER_AMBIGUOUS_RETRY_AFTER_MS: '15000',
+  SENDER_BREAKER_COOLDOWN_MS: '5000',
+}; // kafkajs' default consumer session timeout, which the fleet keeps
 
 export async function runChaos(
   options: ChaosOptions,
@@ -179,7 +138,7 @@ export async function runChaos(
     const fleet = await superviseFleet({
       repoRoot,
       logDir: path.join(runDir, 'logs'),
-      specs: fleetSpecs(dbs, stack.endpoints.smtp),
+      specs: fleetSpecs(dbs, stack.endpoints.smtp, CHAOS_SENDER_ENV),
       instances: options.instances,
       env: {
         ...stack.env,
@@ -191,7 +150,7 @@ export async function runChaos(
     });
     cleanups.unshift(() => fleet.stop());
     say(`starting ${fleet.names.length} fleet processes`);
-    await waitReady(fleet.opsPorts, 180_000);
+    await waitFleetReady(fleet.opsPorts, 180_000);
 
     // The plan: faults over the load's window; the load paced to fill it.
     const windowMs = Math.max(options.windowMs ?? 0, minimumWindowMs(options.faults));

@@ -5,26 +5,31 @@ import type { ChangeStream, Collection } from 'mongodb';
 import type { Logger } from '@mailfleet/logger';
 
 export interface Waker {
-  /** Resolves when new records may be there, or after `timeoutMs`. */
-  wait(timeoutMs: number): Promise<void>;
+  /** Resolves true when new records may be there (woken), false after `timeoutMs`. */
+  wait(timeoutMs: number): Promise<boolean>;
+  /** True while every new record wakes the waiter (a change stream is open): polling can be rare. */
+  readonly streaming: boolean;
   close(): Promise<void>;
 }
 
+const STREAM_MAX_AWAIT_MS = 10_000;
+
 /** Polling only: for servers without change streams. */
 export class PollingWaker implements Waker {
+  readonly streaming = false;
   private timer: NodeJS.Timeout | undefined;
-  private wake: (() => void) | undefined;
+  private wake: ((woken: boolean) => void) | undefined;
 
-  wait(timeoutMs: number): Promise<void> {
+  wait(timeoutMs: number): Promise<boolean> {
     return new Promise((resolve) => {
       this.wake = resolve;
-      this.timer = setTimeout(resolve, timeoutMs);
+      this.timer = setTimeout(() => resolve(false), timeoutMs);
     });
   }
 
   async close(): Promise<void> {
     clearTimeout(this.timer);
-    this.wake?.();
+    this.wake?.(true);
   }
 }
 
@@ -47,7 +52,12 @@ export class ChangeStreamWaker implements Waker {
   private open(): void {
     if (this.closed) return;
     try {
-      const stream = this.collection.watch([{ $match: { operationType: 'insert' } }], { batchSize: 100 });
+      // An idle stream costs one getMore per maxAwaitTimeMS (the server's default is 1 s); a new record
+      // still answers the waiting getMore at once.
+      const stream = this.collection.watch([{ $match: { operationType: 'insert' } }], {
+        batchSize: 100,
+        maxAwaitTimeMS: STREAM_MAX_AWAIT_MS,
+      });
       stream.on('change', () => {
         this.failures = 0;
         this.signal();
@@ -89,19 +99,19 @@ export class ChangeStreamWaker implements Waker {
     }
   }
 
-  wait(timeoutMs: number): Promise<void> {
+  wait(timeoutMs: number): Promise<boolean> {
     if (this.pending) {
       this.pending = false;
-      return Promise.resolve();
+      return Promise.resolve(true);
     }
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.waiter = undefined;
-        resolve();
+        resolve(false);
       }, timeoutMs);
       this.waiter = () => {
         clearTimeout(timer);
-        resolve();
+        resolve(true);
       };
     });
   }

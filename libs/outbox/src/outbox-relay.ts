@@ -53,6 +53,7 @@ export class OutboxRelay {
   private running = false;
   private loop: Promise<void> | undefined;
   private lastLeaseCheck = 0;
+  private lastShardsKey = '';
   private healthy = false;
 
   constructor(private readonly options: RelayOptions) {
@@ -111,17 +112,33 @@ export class OutboxRelay {
   private async run(): Promise<void> {
     const leaseEvery = Math.floor((this.options.leaseMs ?? 10_000) / 3);
     let failures = 0;
+    let woken = true;
+    let quietRounds = 0;
     while (this.running) {
       try {
         if (Date.now() - this.lastLeaseCheck >= leaseEvery) {
           await this.stage('lease', () => this.leases.maintain());
           this.lastLeaseCheck = Date.now();
         }
-        const published = await this.relayOnce();
+        // With a change stream open, a round that was not woken by an insert and whose shards did not
+        // change only keeps the leases; the sweep that guarantees progress (a missed wake-up, a record
+        // requeued from quarantine) still runs every third such round.
+        const shardsKey = [...this.leases.validShards().keys()].join(',');
+        const sweep =
+          woken || !this.waker?.streaming || shardsKey !== this.lastShardsKey || quietRounds % 3 === 0;
+        this.lastShardsKey = shardsKey;
+        const published = sweep ? await this.relayOnce() : 0;
+        quietRounds = woken || published > 0 ? 0 : quietRounds + 1;
         this.healthy = true;
         failures = 0;
+        // With a change stream open every insert wakes the loop, so idle rounds only keep the leases;
+        // without one, the poll interval is how soon a new record is seen.
+        woken = true;
         if (published === 0)
-          await this.waker?.wait(Math.min(this.options.pollIntervalMs ?? 1_000, leaseEvery));
+          woken =
+            (await this.waker?.wait(
+              this.waker.streaming ? leaseEvery : Math.min(this.options.pollIntervalMs ?? 1_000, leaseEvery),
+            )) ?? true;
       } catch (err) {
         this.healthy = false;
         const delay = Math.min(10_000, 200 * 2 ** failures++) * (0.5 + Math.random() / 2);
@@ -156,6 +173,7 @@ export class OutboxRelay {
         .sort({ createdAt: 1, _id: 1 })
         .limit(this.options.batchSize ?? 500)
         .toArray();
+      if (candidates.length === 0) return { candidates, counters: [] };
       const keyIds = [...new Set(candidates.map((r) => keyCounterId(r.topic, r.key)))];
       const counters = await this.options.db
         .collection<OutboxKeyCounter>(this.collections.keys, MAJORITY)

@@ -44,14 +44,12 @@ export interface OutboxCollections {
   readonly records: string;
   readonly keys: string;
   readonly leases: string;
-  readonly relays: string;
 }
 
 export const collectionsFor = (prefix = 'outbox'): OutboxCollections => ({
   records: prefix,
   keys: `${prefix}_keys`,
   leases: `${prefix}_leases`,
-  relays: `${prefix}_relays`,
 });
 
 export const keyCounterId = (topic: string, key: string): string => `${topic}\u0000${key}`;
@@ -85,6 +83,5 @@ export async function ensureOutboxIndexes(
       index: { name: 'published_ttl', expireAfterSeconds: retentionSeconds },
     });
   }
-  await db.collection(collections.relays).createIndex({ seenAt: 1 }, { name: 'relay_heartbeat' });
   await db.collection(collections.keys).createIndex({ seq: 1 }, { name: 'key_seq' });
 }

@@ -11,10 +11,13 @@ interface LeaseDoc {
   expiresAt: Date;
 }
 
+/** A relay's heartbeat, kept in the lease collection so one read sees the leases and the live relays. */
 interface RelayDoc {
   _id: string;
   seenAt: Date;
 }
+
+const relayHeartbeatId = (instanceId: string): string => `relay:${instanceId}`;
 
 export interface LeaseOptions {
   readonly instanceId: string;
@@ -35,7 +38,7 @@ export class ShardLeases {
   ) {}
 
   private get leases() {
-    return this.db.collection<LeaseDoc>(this.collections.leases);
+    return this.db.collection<LeaseDoc | RelayDoc>(this.collections.leases);
   }
 
   /** Shards this relay may publish now, with their fencing tokens. */
@@ -46,45 +49,96 @@ export class ShardLeases {
     );
   }
 
-  /** Heartbeat, renew what we hold, take free or expired shards up to a fair share, give back extras. */
+  /**
+   * Heartbeat, renew what we hold, take free or expired shards up to a fair share, give back extras — in
+   * two round trips whatever the number of shards: one read of the lease collection (the leases and the
+   * relays' heartbeats, which live beside them), and one unordered bulk write (our heartbeat, one
+   * statement renewing every lease we hold, one per take-over or release, each conditional on the token
+   * it read). A third, a read-back, only when some write did not match (a shard changed hands under us).
+   */
   async maintain(): Promise<void> {
     const now = this.options.now();
     const expiresAt = new Date(now.getTime() + this.options.leaseMs);
-    const relays = this.db.collection<RelayDoc>(this.collections.relays);
-    await relays.updateOne({ _id: this.options.instanceId }, { $set: { seenAt: now } }, { upsert: true });
-    const live = await relays.countDocuments({
-      seenAt: { $gt: new Date(now.getTime() - this.options.leaseMs) },
-    });
-    const fairShare = Math.ceil(OUTBOX_SHARDS / Math.max(1, live));
-
-    for (const [shard, lease] of [...this.owned]) {
-      const renewed = await this.leases.findOneAndUpdate(
-        { _id: shard, owner: this.options.instanceId, token: lease.token },
-        { $set: { expiresAt } },
-        { returnDocument: 'after' },
-      );
-      if (renewed) this.owned.set(shard, { token: renewed.token, expiresAt });
-      else this.owned.delete(shard);
+    const me = this.options.instanceId;
+    const docs = await this.leases.find({}).toArray();
+    const heartbeatId = relayHeartbeatId(me);
+    const heartbeats = docs.filter((d): d is RelayDoc => typeof d._id === 'string');
+    const live = new Set([
+      heartbeatId,
+      ...heartbeats
+        .filter((d) => d.seenAt.getTime() > now.getTime() - this.options.leaseMs)
+        .map((d) => d._id),
+    ]).size;
+    const fairShare = Math.ceil(OUTBOX_SHARDS / live);
+    const current = new Map(
+      docs.filter((d): d is LeaseDoc => typeof d._id === 'number').map((l) => [l._id, l]),
+    );
+    const plan = planLeases(me, this.owned, current, fairShare, now);
+    const renewals = plan.writes.filter((w) => w.kind === 'renew');
+    const others = plan.writes.filter((w) => w.kind !== 'renew');
+    const result = await this.leases
+      .bulkWrite(
+        [
+          { updateOne: { filter: { _id: heartbeatId }, update: { $set: { seenAt: now } }, upsert: true } },
+          ...(renewals.length === 0
+            ? []
+            : [
+                {
+                  updateMany: {
+                    filter: { _id: { $in: renewals.map((w) => w.shard) }, owner: me },
+                    update: { $set: { expiresAt } },
+                  },
+                },
+              ]),
+          ...others.map((w) => {
+            if (w.kind === 'release')
+              return {
+                updateOne: {
+                  filter: { _id: w.shard, token: w.token, owner: me },
+                  update: { $set: { owner: null, expiresAt: new Date(0) } },
+                },
+              };
+            // A take: the lease document is created on first use; if another relay creates it first, our
+            // insert fails with a duplicate key and the read-back below sorts it out.
+            if (!w.exists)
+              return { insertOne: { document: { _id: w.shard, owner: me, token: 1, expiresAt } } };
+            return {
+              updateOne: {
+                filter: { _id: w.shard, token: w.token, $or: [{ owner: null }, { expiresAt: { $lt: now } }] },
+                update: { $set: { owner: me, expiresAt }, $inc: { token: 1 } },
+              },
+            };
+          }),
+        ] as never,
+        { ordered: false },
+      )
+      .catch((err: { code?: number }) => {
+        // Two relays creating the same lease document at once: one insert loses; the read-back sorts it out.
+        if (err.code !== 11000) throw err;
+        return undefined;
+      });
+    // The heartbeat matched or was upserted; every other statement must have matched all it named.
+    const expected = 1 + plan.writes.length;
+    const matchedAll =
+      result !== undefined && result.matchedCount + result.upsertedCount + result.insertedCount === expected;
+    if (matchedAll) {
+      for (const w of plan.writes) {
+        if (w.kind === 'release') this.owned.delete(w.shard);
+        else
+          this.owned.set(w.shard, {
+            token: w.kind === 'renew' ? w.token : w.exists ? w.token + 1 : 1,
+            expiresAt,
+          });
+      }
+      return;
     }
-    for (const shard of shuffled(OUTBOX_SHARDS)) {
-      if (this.owned.size >= fairShare) break;
-      if (this.owned.has(shard)) continue;
-      await this.leases
-        .updateOne(
-          { _id: shard },
-          { $setOnInsert: { owner: null, token: 0, expiresAt: new Date(0) } },
-          { upsert: true },
-        )
-        .catch(ignoreDuplicate);
-      const taken = await this.leases.findOneAndUpdate(
-        { _id: shard, $or: [{ owner: null }, { expiresAt: { $lt: now } }] },
-        { $set: { owner: this.options.instanceId, expiresAt }, $inc: { token: 1 } },
-        { returnDocument: 'after' },
-      );
-      if (taken) this.owned.set(shard, { token: taken.token, expiresAt });
-    }
-    // Give back what is over the fair share, so a relay that just started gets work.
-    for (const shard of [...this.owned.keys()].slice(fairShare)) await this.release(shard);
+    // Some shard changed hands between our read and our write: believe only what the documents say.
+    const touched = plan.writes.map((w) => w.shard);
+    const after = await this.leases.find({ _id: { $in: touched } }).toArray();
+    for (const shard of touched) this.owned.delete(shard);
+    for (const l of after as LeaseDoc[])
+      if (l.owner === me && l.expiresAt.getTime() === expiresAt.getTime())
+        this.owned.set(l._id, { token: l.token, expiresAt });
   }
 
   /**
@@ -112,8 +166,57 @@ export class ShardLeases {
 
   async releaseAll(): Promise<void> {
     for (const shard of [...this.owned.keys()]) await this.release(shard);
-    await this.db.collection<RelayDoc>(this.collections.relays).deleteOne({ _id: this.options.instanceId });
+    await this.leases.deleteOne({ _id: relayHeartbeatId(this.options.instanceId) });
   }
+}
+
+interface LeaseWrite {
+  readonly kind: 'renew' | 'release' | 'take';
+  readonly shard: number;
+  /** The token the document has now (the write names it, so a change in between makes it miss). */
+  readonly token: number;
+  /** For a take: the lease document exists already (otherwise it is created). */
+  readonly exists: boolean;
+}
+
+/**
+ * What one maintenance round writes (pure): renew every lease we still hold (same owner and token in the
+ * document), release those over the fair share, take free or expired shards up to it, in random order
+ * so that relays starting together do not all go for the same ones.
+ */
+export function planLeases(
+  me: string,
+  owned: ReadonlyMap<number, { readonly token: number }>,
+  current: ReadonlyMap<
+    number,
+    { readonly owner: string | null; readonly token: number; readonly expiresAt: Date }
+  >,
+  fairShare: number,
+  now: Date,
+): { writes: LeaseWrite[] } {
+  const held = [...owned].filter(([shard, l]) => {
+    const doc = current.get(shard);
+    return doc !== undefined && doc.owner === me && doc.token === l.token;
+  });
+  const writes: LeaseWrite[] = [];
+  held
+    .slice(0, fairShare)
+    .forEach(([shard, l]) => writes.push({ kind: 'renew', shard, token: l.token, exists: true }));
+  held
+    .slice(fairShare)
+    .forEach(([shard, l]) => writes.push({ kind: 'release', shard, token: l.token, exists: true }));
+  let count = Math.min(held.length, fairShare);
+  for (const shard of shuffled(OUTBOX_SHARDS)) {
+    if (count >= fairShare) break;
+    if (held.some(([s]) => s === shard)) continue;
+    const doc = current.get(shard);
+    if (doc === undefined) writes.push({ kind: 'take', shard, token: 0, exists: false });
+    else if (doc.owner === null || doc.expiresAt.getTime() < now.getTime())
+      writes.push({ kind: 'take', shard, token: doc.token, exists: true });
+    else continue;
+    count++;
+  }
+  return { writes };
 }
 
 function shuffled(n: number): number[] {
@@ -124,7 +227,3 @@ function shuffled(n: number): number[] {
   }
   return a;
 }
-
-const ignoreDuplicate = (err: { code?: number }) => {
-  if (err.code !== 11000) throw err;
-};

@@ -13,7 +13,7 @@ export const relayEnvSchema = baseServiceEnvSchema.extend({
   RELAY_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
   RELAY_POLL_INTERVAL_MS: z.coerce.number().int().min(10).default(1_000),
   RELAY_USE_CHANGE_STREAM: flag.default(true),
-  RELAY_LEASE_MS: z.coerce.number().int().min(500).default(10_000),
+  RELAY_LEASE_MS: z.coerce.number().int().min(500).default(30_000),
   RELAY_INSTANCE_ID: z.string().min(1).optional(),
   /** Test-only: pause between publishing and marking, so a crash in that window can be provoked. */
   RELAY_PAUSE_AFTER_PUBLISH_MS: z.coerce.number().int().min(0).default(0),

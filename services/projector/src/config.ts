@@ -37,8 +37,8 @@ export const projectorEnvSchema = baseServiceEnvSchema.extend({
   PROJECTOR_CHUNK_SIZE: z.coerce.number().int().min(1).max(5000).default(200),
   PROJECTOR_SWITCH_MAX_LAG: z.coerce.number().int().min(0).default(100),
   PROJECTOR_DROP_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
-  PROJECTOR_CONTROL_INTERVAL_MS: z.coerce.number().int().min(50).default(1_000),
-  PROJECTOR_HEALTH_INTERVAL_MS: z.coerce.number().int().min(100).default(5_000),
+  PROJECTOR_CONTROL_INTERVAL_MS: z.coerce.number().int().min(50).default(5_000),
+  PROJECTOR_HEALTH_INTERVAL_MS: z.coerce.number().int().min(100).default(15_000),
   PROJECTOR_WATCH_GROUPS: z
     .string()
     .default('translator=orders+customers,sender=mailRequested')

@@ -57,7 +57,7 @@ export const senderEnvSchema = baseServiceEnvSchema.extend({
   SENDER_INFRA_RETRY_MS: ms(5_000, 10),
   SENDER_RATE_PER_SECOND: z.coerce.number().positive().default(20),
   SENDER_CONCURRENCY: z.coerce.number().int().min(1).default(5),
-  SENDER_POLL_INTERVAL_MS: z.coerce.number().int().min(10).default(500),
+  SENDER_POLL_INTERVAL_MS: z.coerce.number().int().min(10).default(30_000),
   /** A claim not renewed for this long (renewed every third of it) belongs to a sender that died. */
   SENDER_SENDING_GRACE_MS: z.coerce.number().int().min(100).default(120_000),
   SENDER_BREAKER_THRESHOLD: z.coerce.number().int().min(1).default(3),

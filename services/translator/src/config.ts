@@ -29,6 +29,8 @@ export const translatorEnvSchema = baseServiceEnvSchema.extend({
   TRANSLATOR_SETTLE_MS: z.coerce.number().int().min(0).default(2_000),
   /** How often parked mails are checked (settled customers decided, unknown ones expired). */
   TRANSLATOR_PARKED_SWEEP_MS: z.coerce.number().int().min(100).default(1_000),
+  /** How often they are checked when this process has not parked or decided a mail for that long. */
+  TRANSLATOR_IDLE_SWEEP_MS: z.coerce.number().int().min(100).default(30_000),
   TRANSLATOR_TEMPLATE_VERSION: z.coerce.number().int().min(1).default(1),
 });
 export type TranslatorConfig = z.infer<typeof translatorEnvSchema>;

@@ -105,16 +105,34 @@ async function main(): Promise<void> {
   holder.ready = true;
   registerLagGauge(shell.metrics, admin, config.CONSUMER_GROUP, [orders.name, customers.name]);
 
-  // Rescheduled after each run, so a slow sweep never overlaps the next one.
+  // Rescheduled after each run, so a slow sweep never overlaps the next one. Every
+  // TRANSLATOR_PARKED_SWEEP_MS while this process has parked or decided a mail lately; otherwise every
+  // TRANSLATOR_IDLE_SWEEP_MS (mails another instance parked before it stopped, customers who never come),
+  // so an idle translator costs MongoDB next to nothing.
   let sweep: NodeJS.Timeout | undefined;
+  // Slow from the start: the first sweep still comes after TRANSLATOR_PARKED_SWEEP_MS (mails parked before
+  // a restart), and finding work makes the next ones fast.
+  let lastActivity = 0;
+  let first = true;
+  deps.onParked = () => {
+    lastActivity = Date.now();
+  };
   const scheduleSweep = () => {
-    sweep = setTimeout(() => {
-      sweepParkedMails(deps)
-        .catch((err: unknown) => logger.warn({ err }, 'parked-mail sweep failed; retrying next time'))
-        .finally(() => {
-          if (holder.ready) scheduleSweep();
-        });
-    }, config.TRANSLATOR_PARKED_SWEEP_MS);
+    const busy = first || Date.now() - lastActivity < config.TRANSLATOR_IDLE_SWEEP_MS;
+    first = false;
+    sweep = setTimeout(
+      () => {
+        sweepParkedMails(deps)
+          .then((decided) => {
+            if (decided > 0) lastActivity = Date.now();
+          })
+          .catch((err: unknown) => logger.warn({ err }, 'parked-mail sweep failed; retrying next time'))
+          .finally(() => {
+            if (holder.ready) scheduleSweep();
+          });
+      },
+      busy ? config.TRANSLATOR_PARKED_SWEEP_MS : config.TRANSLATOR_IDLE_SWEEP_MS,
+    );
   };
   scheduleSweep();
   void runner.crashed.then((err) => {

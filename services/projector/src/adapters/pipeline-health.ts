@@ -64,7 +64,9 @@ export async function measurePipelineHealth(
         .db(database)
         .collection<{ pending: boolean; createdAt: Date }>(collectionsFor().records);
       const pending = await records.countDocuments({ pending: true });
-      const oldest = await records.find({ pending: true }).sort({ createdAt: 1 }).limit(1).next();
+      // The oldest pending record only when there is one: an idle fleet costs one count per outbox.
+      const oldest =
+        pending === 0 ? null : await records.find({ pending: true }).sort({ createdAt: 1 }).limit(1).next();
       outbox.push({
         database,
         pending,

@@ -58,6 +58,18 @@ export class SenderStore {
     return before ? normalized(before) : null;
   }
 
+  /**
+   * When the next retry falls due, or undefined when no mail waits for one: how long an idle dispatcher
+   * may sleep. One indexed lookup (claims left by a dead sender are found by the dispatcher's periodic look).
+   */
+  async nextDueAt(): Promise<number | undefined> {
+    const due = await this.mails().findOne(
+      { status: { $in: ['requested', 'retrying'] } },
+      { sort: { nextAttemptAt: 1 }, projection: { nextAttemptAt: 1 } },
+    );
+    return due ? Number(due.nextAttemptAt) : undefined;
+  }
+
   /** Renews the claim of a running attempt, so no one takes it for abandoned; false when it was taken. */
   async renewClaim(mailId: string, attempt: number): Promise<boolean> {
     const result = await this.mails().updateOne({ _id: mailId, status: 'sending', attempt }, [

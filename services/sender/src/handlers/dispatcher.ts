@@ -114,7 +114,12 @@ export class Dispatcher {
         this.woken = false;
         const claimed = await this.o.store.claimDue(now, this.o.sendingGraceMs);
         if (!claimed) {
-          await this.idle(this.o.pollIntervalMs);
+          // Sleep until the next retry falls due (a request recorded here wakes us at once); at most the
+          // poll interval, for requests another instance recorded and claims a dead sender left. An idle
+          // sender costs next to nothing.
+          const next = await this.o.store.nextDueAt();
+          const untilNext = next === undefined ? Infinity : Math.max(10, next - this.o.now().getTime());
+          await this.idle(Math.min(this.o.pollIntervalMs, untilNext));
           continue;
         }
         const attempt = this.attempt(claimed)

@@ -33,6 +33,8 @@ export interface TranslatorDeps {
   readonly newId: () => string;
   /** How far customers.events has been read (adapters/customers-watermark). */
   readonly customersWatermark: { current(): number; refresh(): Promise<number> };
+  /** Told whenever a mail is parked, so the sweep looks again soon (it is slow while nothing is parked here). */
+  onParked?: () => void;
 }
 
 /** The watermark for a fact at `factAt`: the known one when it has passed the fact, else a fresh look. */
@@ -146,6 +148,7 @@ async function handle(
     return;
   }
   if (parkedDelta > 0) {
+    deps.onParked?.();
     deps.metrics.parked.inc(parkedDelta);
     ctx.logger.info('mail parked until the customer is known');
   }

@@ -1,0 +1,160 @@
+// npm run bench -- pipeline [--orders 200] [--fleet-root DIR] [--label after]
+// The fleet as processes (one of each) on a private stack; the example shop places orders; measured:
+// MongoDB operations per delivered mail (serverStatus opcounters, the idle rate subtracted, the shop's own
+// writes included), the idle fleet's operations per second, mails per second end to end — beside the raw
+// MongoDB floor measured in the same run. `--fleet-root` runs the services of another checkout (a git
+// worktree of an older commit) with this harness, for before/after figures on one machine.
+import { existsSync, readFileSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Command } from 'commander';
+import { MongoClient, type Db } from 'mongodb';
+import { createShopFixture, generateLoad } from '@mailfleet/example-orders';
+import { fleetSpecs, waitFleetReady } from '../tools/chaos/fleet-specs';
+import { superviseFleet } from '../tools/chaos/fleet-supervisor';
+import { startPrivateStack } from '../tools/chaos/private-stack';
+import { describeMachine } from './machine';
+import { writeSection } from './results-file';
+
+const repoRoot = path.resolve(__dirname, '..');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+type Counters = Record<string, number>;
+async function opcounters(db: Db): Promise<Counters> {
+  const status = (await db.admin().command({ serverStatus: 1 })) as { opcounters: Record<string, unknown> };
+  return Object.fromEntries(Object.entries(status.opcounters).map(([k, v]) => [k, Number(v)]));
+}
+/** Operations between two readings; the second reading's own serverStatus is not counted. */
+function opsBetween(a: Counters, b: Counters): number {
+  return Object.keys(b).reduce((n, k) => n + (b[k]! - (a[k] ?? 0)), 0) - 1;
+}
+
+const sinkCount = (file: string) =>
+  existsSync(file)
+    ? readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((l) => l.trim() !== '').length
+    : 0;
+
+/** Raw floor: one insert, one find and one update of the same document, one after another, per document. */
+async function rawMongo(db: Db, n: number): Promise<{ roundTripsPerSecond: number }> {
+  const c = db.collection<{ _id: number; v: number }>('raw_floor');
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    await c.insertOne({ _id: i, v: 0 });
+    await c.findOne({ _id: i });
+    await c.updateOne({ _id: i }, { $set: { v: 1 } });
+  }
+  return { roundTripsPerSecond: (3 * n) / ((performance.now() - t0) / 1000) };
+}
+
+async function main(): Promise<void> {
+  const opts = new Command('bench pipeline')
+    .option('--orders <n>', 'orders to place', (v) => Number(v), 200)
+    .option('--fleet-root <dir>', 'run the services of this checkout', repoRoot)
+    .option('--label <text>', 'name of this run in docs/benchmarks.md', 'current')
+    .option('--idle-seconds <n>', 'how long the idle fleet is measured', (v) => Number(v), 30)
+    .parse()
+    .opts<{ orders: number; fleetRoot: string; label: string; idleSeconds: number }>();
+  const fleetRoot = path.resolve(opts.fleetRoot);
+  const stack = await startPrivateStack(
+    repoRoot,
+    mkdtempSync(path.join(os.tmpdir(), 'mailfleet-bench-')),
+    () => undefined,
+  );
+  const mongo = new MongoClient(stack.endpoints.mongoUrl);
+  await mongo.connect();
+  const prefix = `bench_${Date.now().toString(36)}`;
+  const dbs = {
+    shop: `${prefix}_shop`,
+    translator: `${prefix}_translator`,
+    sender: `${prefix}_sender`,
+    projections: `${prefix}_projections`,
+  };
+  const shop = await createShopFixture({
+    mongoUrl: stack.endpoints.mongoUrl,
+    registryUrl: stack.endpoints.schemaRegistryUrl,
+    dbName: dbs.shop,
+  });
+  const fleet = await superviseFleet({
+    repoRoot: fleetRoot,
+    logDir: path.join(stack.dir, 'logs'),
+    specs: fleetSpecs(dbs, stack.endpoints.smtp),
+    instances: 1,
+    env: {
+      ...stack.env,
+      KAFKA_BROKERS: stack.endpoints.kafkaBrokers.join(','),
+      SCHEMA_REGISTRY_URL: stack.endpoints.schemaRegistryUrl,
+      MONGO_URL: stack.endpoints.mongoUrl,
+      MAILFLEET_STACK_ID: stack.dir,
+    },
+  });
+  try {
+    await waitFleetReady(fleet.opsPorts, 180_000);
+    const admin = mongo.db('admin');
+    // Start-up work (indexes, first leases, group joins) is not idle: let it settle first.
+    await sleep(20_000);
+    const idleA = await opcounters(admin);
+    await sleep(opts.idleSeconds * 1000);
+    const idleB = await opcounters(admin);
+    const idlePerSecond = opsBetween(idleA, idleB) / opts.idleSeconds;
+    const idleByKind = Object.keys(idleB)
+      .map((k) => [k, (idleB[k]! - (idleA[k] ?? 0) - (k === 'command' ? 1 : 0)) / opts.idleSeconds] as const)
+      .filter(([, v]) => v > 0)
+      .map(([k, v]) => `${k} ${v.toFixed(2)}`)
+      .join(', ');
+
+    const before = await opcounters(admin);
+    const t0 = Date.now();
+    const summary = await generateLoad(shop.shop, {
+      orders: opts.orders,
+      seed: 4242,
+      shipRatio: 0.6,
+      cancelRatio: 0.15,
+      idPrefix: prefix,
+    });
+    const loadSeconds = (Date.now() - t0) / 1000;
+    const mails = summary.committed.filter((f) => f.eventType.startsWith('Order')).length;
+    // The sink's message store on disk: counting it does not load the measured servers.
+    for (;;) {
+      if (sinkCount(stack.sinkMessagesFile) >= mails) break;
+      if (Date.now() - t0 > 30 * 60_000)
+        throw new Error(`only ${sinkCount(stack.sinkMessagesFile)} of ${mails} mails after 30 min`);
+      await sleep(250);
+    }
+    const seconds = (Date.now() - t0) / 1000;
+    const after = await opcounters(admin);
+    const ops = opsBetween(before, after) - idlePerSecond * seconds;
+    const raw = await rawMongo(mongo.db(`${prefix}_raw`), 300);
+
+    const opsPerMail = ops / mails;
+    const mailsPerSecond = mails / seconds;
+    const table = [
+      `### Pipeline — ${opts.label}`,
+      '',
+      `\`npm run bench -- pipeline --orders ${opts.orders} --label ${opts.label}\` — ${new Date().toISOString().slice(0, 10)}, ${describeMachine()}; fleet from ${path.relative(repoRoot, fleetRoot) || 'this checkout'}.`,
+      '',
+      '| measure | value |',
+      '| --- | --- |',
+      `| orders / mails | ${opts.orders} / ${mails} (${summary.committed.length} committed shop facts; the shop placed them in ${loadSeconds.toFixed(1)} s) |`,
+      `| idle fleet | ${idlePerSecond.toFixed(1)} MongoDB operations/s over ${opts.idleSeconds} s (${idleByKind}) |`,
+      `| **MongoDB operations per delivered mail** (idle subtracted, the shop's writes included) | **${opsPerMail.toFixed(1)}** |`,
+      `| mails/s end to end (first command to last mail in the sink) | ${mailsPerSecond.toFixed(2)} |`,
+      `| raw MongoDB floor: insert + find + update of one document, sequential | ${raw.roundTripsPerSecond.toFixed(0)} round trips/s |`,
+      `| fleet's MongoDB operations/s under load vs the raw floor | ${(ops / seconds / raw.roundTripsPerSecond).toFixed(2)} |`,
+      '',
+    ].join('\n');
+    console.log(table);
+    writeSection(`pipeline-${opts.label}`, table);
+  } finally {
+    await fleet.stop();
+    await shop.close();
+    await mongo.close();
+    await stack.down();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error('bench pipeline:', err);
+  process.exit(1);
+});
