@@ -4,7 +4,7 @@
 // writes included), the idle fleet's operations per second, mails per second end to end — beside the raw
 // MongoDB floor measured in the same run. `--fleet-root` runs the services of another checkout (a git
 // worktree of an older commit) with this harness, for before/after figures on one machine.
-import { existsSync, readFileSync, mkdtempSync } from 'node:fs';
+import { existsSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
@@ -151,6 +151,7 @@ async function main(): Promise<void> {
     await shop.close();
     await mongo.close();
     await stack.down();
+    rmSync(stack.dir, { recursive: true, force: true });
   }
 }
 

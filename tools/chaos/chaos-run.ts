@@ -1,6 +1,6 @@
 // One chaos run: a private stack, `instances` of every service, the example shop's load, the seeded
 // faults, then the oracle's verdict. Used by `npm run chaos` and by the small profile in `npm test`.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
@@ -337,6 +337,10 @@ export async function runChaos(
     process.off('SIGINT', interrupted);
     process.off('SIGTERM', interrupted);
     for (const cleanup of cleanups) await cleanup().catch(() => undefined);
-    if (!options.keep) await stack.down();
+    if (!options.keep) {
+      await stack.down();
+      // The logs stay for a look afterwards; the stack's data (a broker's log segments, a database) goes.
+      rmSync(stack.dir, { recursive: true, force: true });
+    }
   }
 }
