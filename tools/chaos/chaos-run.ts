@@ -12,13 +12,7 @@ import { inject, type FaultRecord } from './fault-injector';
 import { minimumWindowMs, planFaults, type FaultKind, type PlannedFault } from './fault-plan';
 import { fleetSpecs, waitFleetReady } from './fleet-specs';
 import { superviseFleet } from './fleet-supervisor';
-import {
-  committedFacts,
-  deadLetters,
-  deliveredMails,
-  outboxLeft,
-  senderReports,
-} from './oracle/observations';
+import { committedFacts, deadLetters, sinkTail, outboxLeft, senderReports } from './oracle/observations';
 import { expectedMails } from './oracle/expected-mails';
 import { caughtUpVersion, projectionDiffs } from './oracle/projection-check';
 import { judge, type Verdict } from './oracle/verdict';
@@ -222,8 +216,9 @@ export async function runChaos(
     const expected = expectedMails(facts);
     const must = [...expected.values()].filter((e) => e.must === 'send').map((e) => e.mailId);
     const drainStart = Date.now();
+    const sink = sinkTail(stack.sinkMessagesFile);
     for (;;) {
-      const delivered = new Set(deliveredMails(stack.sinkMessagesFile).map((d) => d.mailId));
+      const delivered = new Set(sink.read().map((d) => d.mailId));
       const arrived = must.filter((m) => delivered.has(m)).length;
       onProgress({ phase: 'draining', done: arrived, total: must.length });
       const left = await Promise.all(
@@ -250,7 +245,12 @@ export async function runChaos(
 
     onProgress({ phase: 'checking', done: 1, total: 3, note: 'rebuilding the projections from scratch' });
     const projected = [topics.orders, topics.mailRequested, topics.mailEvents].map((t) => t.name);
-    const liveVersion = await caughtUpVersion(mongo.db(dbs.projections), brokers, projected, 300_000);
+    const liveVersion = await caughtUpVersion(
+      mongo.db(dbs.projections),
+      brokers,
+      projected,
+      options.drainTimeoutMs,
+    );
     const crashes = fleet.crashes();
     await fleet.stop();
     const rebuildDb = `${prefix}_rebuild`;
@@ -275,7 +275,12 @@ export async function runChaos(
     });
     let diffs: string[];
     try {
-      const rebuiltVersion = await caughtUpVersion(mongo.db(rebuildDb), brokers, projected, 300_000);
+      const rebuiltVersion = await caughtUpVersion(
+        mongo.db(rebuildDb),
+        brokers,
+        projected,
+        options.drainTimeoutMs,
+      );
       diffs = await projectionDiffs(
         { db: mongo.db(dbs.projections), version: liveVersion },
         { db: mongo.db(rebuildDb), version: rebuiltVersion },
@@ -285,7 +290,7 @@ export async function runChaos(
     }
 
     onProgress({ phase: 'checking', done: 2, total: 3, note: 'judging' });
-    const delivered = deliveredMails(stack.sinkMessagesFile);
+    const delivered = sink.read();
     const verdict = judge(
       expected,
       {

@@ -1,7 +1,7 @@
 // What the oracle reads: the committed facts from the shop's own database, the messages the SMTP server
 // accepted, and the fleet's reports on Kafka. Decoding goes straight through the registry client (not the
 // fleet's codec), so a codec bug cannot agree with itself.
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
 import type { Db } from 'mongodb';
@@ -43,26 +43,49 @@ export async function committedFacts(shopDb: Db, registryUrl: string): Promise<C
   return facts;
 }
 
-/** The messages the sink accepted, from its JSON-lines store (no load on the sink while it works). */
-export function deliveredMails(messagesFile: string): DeliveredMail[] {
-  if (!existsSync(messagesFile)) return [];
-  return readFileSync(messagesFile, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => {
-      const m = JSON.parse(l) as {
-        messageId?: string;
-        receivedAt: string;
-        envelope: { rcptTo: string[] };
-        headers: Record<string, string>;
-      };
-      return {
-        mailId: m.headers['x-mailfleet-mail-id'] ?? `(no mail id) ${m.messageId ?? ''}`,
-        messageId: m.messageId,
-        recipients: m.envelope.rcptTo,
-        receivedAt: Date.parse(m.receivedAt),
-      };
-    });
+const parseStored = (line: string): DeliveredMail => {
+  const m = JSON.parse(line) as {
+    messageId?: string;
+    receivedAt: string;
+    envelope: { rcptTo: string[] };
+    headers: Record<string, string>;
+  };
+  return {
+    mailId: m.headers['x-mailfleet-mail-id'] ?? `(no mail id) ${m.messageId ?? ''}`,
+    messageId: m.messageId,
+    recipients: m.envelope.rcptTo,
+    receivedAt: Date.parse(m.receivedAt),
+  };
+};
+
+/**
+ * The messages the sink accepted, from its JSON-lines store (no load on the sink while it works), read
+ * incrementally: each call parses only what was appended since the last one.
+ */
+export function sinkTail(messagesFile: string): { read(): readonly DeliveredMail[] } {
+  const delivered: DeliveredMail[] = [];
+  let offset = 0;
+  let partial = '';
+  return {
+    read() {
+      if (!existsSync(messagesFile)) return delivered;
+      const size = statSync(messagesFile).size;
+      if (size > offset) {
+        const fd = openSync(messagesFile, 'r');
+        try {
+          const chunk = Buffer.alloc(size - offset);
+          readSync(fd, chunk, 0, chunk.length, offset);
+          offset = size;
+          const lines = (partial + chunk.toString('utf8')).split('\n');
+          partial = lines.pop() ?? '';
+          for (const line of lines) if (line.trim() !== '') delivered.push(parseStored(line));
+        } finally {
+          closeSync(fd);
+        }
+      }
+      return delivered;
+    },
+  };
 }
 
 /** Reads topics from the beginning up to their end offsets as of the call. */
