@@ -81,13 +81,7 @@ async function main(): Promise<void> {
     logDir: path.join(stack.dir, 'logs'),
     specs: fleetSpecs(dbs, stack.endpoints.smtp),
     instances: 1,
-    env: {
-      ...stack.env,
-      KAFKA_BROKERS: stack.endpoints.kafkaBrokers.join(','),
-      SCHEMA_REGISTRY_URL: stack.endpoints.schemaRegistryUrl,
-      MONGO_URL: stack.endpoints.mongoUrl,
-      MAILFLEET_STACK_ID: stack.dir,
-    },
+    env: stack.fleetEnv,
   });
   try {
     await waitFleetReady(fleet.opsPorts, 180_000);

@@ -134,13 +134,7 @@ export async function runChaos(
       logDir: path.join(runDir, 'logs'),
       specs: fleetSpecs(dbs, stack.endpoints.smtp, CHAOS_SENDER_ENV),
       instances: options.instances,
-      env: {
-        ...stack.env,
-        KAFKA_BROKERS: brokers.join(','),
-        SCHEMA_REGISTRY_URL: stack.endpoints.schemaRegistryUrl,
-        MONGO_URL: stack.endpoints.mongoUrl,
-        MAILFLEET_STACK_ID: stack.dir,
-      },
+      env: stack.fleetEnv,
     });
     cleanups.unshift(() => fleet.stop());
     say(`starting ${fleet.names.length} fleet processes`);
@@ -265,13 +259,7 @@ export async function runChaos(
         },
       ],
       instances: 1,
-      env: {
-        ...stack.env,
-        KAFKA_BROKERS: brokers.join(','),
-        SCHEMA_REGISTRY_URL: stack.endpoints.schemaRegistryUrl,
-        MONGO_URL: stack.endpoints.mongoUrl,
-        MAILFLEET_STACK_ID: stack.dir,
-      },
+      env: stack.fleetEnv,
     });
     let diffs: string[];
     try {

@@ -14,6 +14,8 @@ export interface PrivateStack {
   /** The variables that point a process at this stack (MAILFLEET_* ports, and MONGO_URL when given). */
   readonly env: Readonly<Record<string, string>>;
   readonly endpoints: ReturnType<typeof stackEndpoints>;
+  /** What a fleet process needs to use this stack (and be stopped with it: MAILFLEET_STACK_ID). */
+  readonly fleetEnv: Readonly<Record<string, string>>;
   /** True when MongoDB is the stack's own stand-in (false when MONGO_URL points at a real server). */
   readonly ownsMongo: boolean;
   readonly sinkMessagesFile: string;
@@ -51,11 +53,19 @@ export async function startPrivateStack(
     for (const line of stdout.split('\n').filter(Boolean)) say(line);
   };
   await stackCli('up');
+  const endpoints = stackEndpoints(env);
   const pidOf = (c: StackComponentName) => readPid(path.join(dir, c, `${c}.pid`));
   return {
     dir,
     env,
-    endpoints: stackEndpoints(env),
+    endpoints,
+    fleetEnv: {
+      ...env,
+      KAFKA_BROKERS: endpoints.kafkaBrokers.join(','),
+      SCHEMA_REGISTRY_URL: endpoints.schemaRegistryUrl,
+      MONGO_URL: endpoints.mongoUrl,
+      MAILFLEET_STACK_ID: dir,
+    },
     ownsMongo: process.env['MONGO_URL'] === undefined,
     sinkMessagesFile: path.join(dir, 'smtp', 'messages.jsonl'),
     signal(component, signal) {

@@ -118,11 +118,13 @@ async function main(): Promise<void> {
     lastActivity = Date.now();
   };
   const scheduleSweep = () => {
-    const busy = first || Date.now() - lastActivity < config.TRANSLATOR_IDLE_SWEEP_MS;
+    const isFirst = first;
+    const busy = isFirst || Date.now() - lastActivity < config.TRANSLATOR_IDLE_SWEEP_MS;
     first = false;
     sweep = setTimeout(
       () => {
-        sweepParkedMails(deps)
+        // The first sweep after start also decides mails parked by a version that did not record factAt.
+        sweepParkedMails(deps, { legacy: isFirst })
           .then((decided) => {
             if (decided > 0) lastActivity = Date.now();
           })

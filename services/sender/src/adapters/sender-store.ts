@@ -1,6 +1,6 @@
 // The sender's state per mail, in MongoDB: the record that makes "never twice" true, and the queue the
 // dispatcher claims due mails from (the scheduled-retry collection, see docs/sender.md).
-import type { ClientSession, Db } from 'mongodb';
+import type { ClientSession, Db, Filter, Sort } from 'mongodb';
 import type { MailState } from '../domain/mail-state';
 
 type MailDoc = MailState & { _id: string };
@@ -36,24 +36,36 @@ export class SenderStore {
   }
 
   /**
-   * Claims the next due mail for one attempt: a requested or retrying mail whose time has come, or a
-   * mail left in `sending` without a renewed claim for longer than `graceMs` (its sender died
-   * mid-attempt). Atomic, so several sender instances never claim the same attempt. Returns the state
-   * before the claim.
+   * Claims the next due mail for one attempt: a requested or retrying mail whose time has come. Atomic,
+   * so several sender instances never claim the same attempt. Returns the state before the claim. One
+   * query shape, served by the `due` index (an `$or` with the abandoned claims below scanned the whole
+   * collection on every claim).
    */
-  async claimDue(now: number, graceMs: number): Promise<MailState | null> {
-    const before = await this.mails().findOneAndUpdate(
+  async claimDue(now: number): Promise<MailState | null> {
+    return this.claim(
+      { status: { $in: ['requested', 'retrying'] }, nextAttemptAt: { $lte: now } },
       {
-        $or: [
-          { status: { $in: ['requested', 'retrying'] }, nextAttemptAt: { $lte: now } },
-          { status: 'sending', sendingSince: { $lt: now - graceMs } },
-        ],
+        nextAttemptAt: 1,
       },
+    );
+  }
+
+  /**
+   * Claims a mail left in `sending` without a renewed claim for longer than `graceMs` (its sender died
+   * mid-attempt; the outcome of that attempt is unknown). Served by the `in_flight` index.
+   */
+  async claimAbandoned(now: number, graceMs: number): Promise<MailState | null> {
+    return this.claim({ status: 'sending', sendingSince: { $lt: now - graceMs } }, { sendingSince: 1 });
+  }
+
+  private async claim(filter: Filter<MailDoc>, sort: Sort): Promise<MailState | null> {
+    const before = await this.mails().findOneAndUpdate(
+      filter,
       // sendingSince is the server's clock at the moment of the claim, not `now`: a claim can wait behind
       // a transaction a killed sender left open (up to the transaction lifetime), and a stale `now` would
       // make the fresh claim look abandoned at once, so a second worker would claim and send it again.
       [{ $set: { status: 'sending', sendingSince: SERVER_NOW, attempt: { $add: ['$attempt', 1] } } }],
-      { sort: { nextAttemptAt: 1 }, returnDocument: 'before' },
+      { sort, returnDocument: 'before' },
     );
     return before ? normalized(before) : null;
   }

@@ -82,24 +82,30 @@ export class TranslatorStore {
 
   /**
    * Known customers (known before `knownBefore`) with a mail parked for a fact no later than
-   * `readUntil`: the ones a sweep may be able to decide now.
+   * `readUntil`: the ones a sweep may be able to decide now. One query shape, served by the
+   * `parked_fact_at` index. With `legacy`, the mails parked before `factAt` existed instead (decided as
+   * soon as their customer is settled): a separate query, run once after start, because an `$or` of the
+   * two made every sweep scan the whole collection.
    */
-  async customersSettledWithParked(knownBefore: number, readUntil: number, limit: number): Promise<string[]> {
+  async customersSettledWithParked(
+    knownBefore: number,
+    readUntil: number,
+    limit: number,
+    legacy = false,
+  ): Promise<string[]> {
+    const parked = legacy
+      ? { 'parked.parkedAt': { $gte: 0 }, 'parked.factAt': { $exists: false } }
+      : { 'parked.factAt': { $lte: readUntil } };
+    // `knownSince` is checked here rather than in the query: a second predicate made the local stand-in's
+    // planner give up the index and scan the collection (mongod would fetch and filter, as this does).
     const docs = await this.customers()
-      .find(
-        {
-          knownSince: { $lt: knownBefore },
-          $or: [
-            { 'parked.factAt': { $lte: readUntil } },
-            // Parked before factAt existed: decided as soon as the customer is settled.
-            { 'parked.parkedAt': { $gte: 0 }, 'parked.factAt': { $exists: false } },
-          ],
-        },
-        { projection: { _id: 1 } },
-      )
-      .limit(limit)
+      .find(parked, { projection: { _id: 1, knownSince: 1 } })
+      .limit(limit * 5)
       .toArray();
-    return docs.map((d) => d._id);
+    return docs
+      .filter((d) => d.knownSince !== undefined && d.knownSince < knownBefore)
+      .slice(0, limit)
+      .map((d) => d._id);
   }
 
   /** Customers with a mail parked since before `cutoff`. */

@@ -193,11 +193,18 @@ async function emit(
  * longer than the settle time are decided; mails whose customer is still unknown after the park limit are
  * rejected (CUSTOMER_UNKNOWN), so nothing waits silently forever.
  */
-export async function sweepParkedMails(deps: TranslatorDeps): Promise<number> {
+export async function sweepParkedMails(
+  deps: TranslatorDeps,
+  options: { legacy?: boolean } = {},
+): Promise<number> {
   const now = deps.now().getTime();
   const readUntil = await deps.customersWatermark.refresh();
+  const settledBefore = now - deps.policy.settleMs;
   const customerIds = new Set([
-    ...(await deps.store.customersSettledWithParked(now - deps.policy.settleMs, readUntil, 100)),
+    ...(await deps.store.customersSettledWithParked(settledBefore, readUntil, 100)),
+    ...(options.legacy
+      ? await deps.store.customersSettledWithParked(settledBefore, readUntil, 100, true)
+      : []),
     ...(await deps.store.customersParkedBefore(now - deps.policy.parkLimitMs + 1, 100)),
   ]);
   let decided = 0;
