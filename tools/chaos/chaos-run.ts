@@ -165,10 +165,8 @@ export async function runChaos(
       topics: { orders: topics.orders.name, customers: topics.customers.name },
       poisoned,
       groups: { orders: ['translator', projectorGroup], customers: ['translator'] },
-      say,
     };
     const loadStart = Date.now();
-    let commandsDone = 0;
     let commandsTotal = estimatedCommands;
     const records: FaultRecord[] = [];
     const runFault = async (fault: PlannedFault) => {
@@ -197,7 +195,6 @@ export async function runChaos(
       hostileNameRatio: 0.05,
       idPrefix: runId,
       onProgress: (done, total) => {
-        commandsDone = done;
         commandsTotal = total;
         onProgress({ phase: 'load', done, total, note: `${records.length}/${plan.length} faults` });
       },
@@ -301,8 +298,6 @@ export async function runChaos(
         return { ...r, recoveredAfterMs: next === undefined ? null : next - r.endedAt };
       });
     onProgress({ phase: 'done', done: 3, total: 3 });
-    void commandsDone;
-    void commandsTotal;
     return {
       runId,
       options,

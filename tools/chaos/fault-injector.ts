@@ -26,7 +26,6 @@ export interface InjectorDeps {
   /** Dead letters the run expects, as `topic|key|group`. */
   readonly poisoned: string[];
   readonly groups: { readonly orders: readonly string[]; readonly customers: readonly string[] };
-  readonly say: (m: string) => void;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
