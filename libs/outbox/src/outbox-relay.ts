@@ -131,8 +131,7 @@ export class OutboxRelay {
         quietRounds = woken || published > 0 ? 0 : quietRounds + 1;
         this.healthy = true;
         failures = 0;
-        // With a change stream open every insert wakes the loop, so idle rounds only keep the leases;
-        // without one, the poll interval is how soon a new record is seen.
+        // Without a change stream, the poll interval is how soon a new record is seen.
         woken = true;
         if (published === 0)
           woken =
