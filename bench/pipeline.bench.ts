@@ -36,6 +36,39 @@ const sinkCount = (file: string) =>
         .filter((l) => l.trim() !== '').length
     : 0;
 
+/** Each fleet process's MongoDB commands by name, from its `mongodb_commands_total` counter. */
+async function commandsByProcess(
+  names: readonly string[],
+  ports: readonly number[],
+): Promise<Map<string, Counters>> {
+  const out = new Map<string, Counters>();
+  await Promise.all(
+    ports.map(async (port, i) => {
+      const text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text());
+      const counts: Counters = {};
+      for (const m of text.matchAll(/^mongodb_commands_total\{([^}]*)\} (\S+)$/gm)) {
+        const command = /command="([^"]+)"/.exec(m[1]!)?.[1] ?? '?';
+        counts[command] = Number(m[2]);
+      }
+      out.set(names[i]!, counts);
+    }),
+  );
+  return out;
+}
+
+/** Per process, commands per mail between two scrapes, the largest first: where the round trips go. */
+function perMailBreakdown(a: Map<string, Counters>, b: Map<string, Counters>, mails: number): string[] {
+  return [...b.entries()].map(([name, after]) => {
+    const before = a.get(name) ?? {};
+    const deltas = Object.entries(after)
+      .map(([k, v]) => [k, (v - (before[k] ?? 0)) / mails] as const)
+      .filter(([, v]) => v >= 0.05)
+      .sort((x, y) => y[1] - x[1]);
+    const total = deltas.reduce((n, [, v]) => n + v, 0);
+    return `| ${name} | ${total.toFixed(1)} | ${deltas.map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')} |`;
+  });
+}
+
 /** Raw floor: one insert, one find and one update of the same document, one after another, per document. */
 async function rawMongo(db: Db, n: number): Promise<{ roundTripsPerSecond: number }> {
   const c = db.collection<{ _id: number; v: number }>('raw_floor');
@@ -98,6 +131,7 @@ async function main(): Promise<void> {
       .map(([k, v]) => `${k} ${v.toFixed(2)}`)
       .join(', ');
 
+    const commandsBefore = await commandsByProcess(fleet.names, fleet.opsPorts);
     const before = await opcounters(admin);
     const t0 = Date.now();
     const summary = await generateLoad(shop.shop, {
@@ -118,6 +152,7 @@ async function main(): Promise<void> {
     }
     const seconds = (Date.now() - t0) / 1000;
     const after = await opcounters(admin);
+    const commandsAfter = await commandsByProcess(fleet.names, fleet.opsPorts);
     const ops = opsBetween(before, after) - idlePerSecond * seconds;
     const raw = await rawMongo(mongo.db(`${prefix}_raw`), 300);
 
@@ -136,6 +171,12 @@ async function main(): Promise<void> {
       `| mails/s end to end (first command to last mail in the sink) | ${mailsPerSecond.toFixed(2)} |`,
       `| raw MongoDB floor: insert + find + update of one document, sequential | ${raw.roundTripsPerSecond.toFixed(0)} round trips/s |`,
       `| fleet's MongoDB operations/s under load vs the raw floor | ${(ops / seconds / raw.roundTripsPerSecond).toFixed(2)} |`,
+      '',
+      'Commands per delivered mail by process (their `mongodb_commands_total`, idle not subtracted; the shop is the rest):',
+      '',
+      '| process | commands per mail | by command |',
+      '| --- | --- | --- |',
+      ...perMailBreakdown(commandsBefore, commandsAfter, mails),
       '',
     ].join('\n');
     console.log(table);

@@ -24,3 +24,18 @@ export const baseServiceEnvSchema = kafkaSecurityEnvSchema.extend({
   MONGO_DB: z.string().min(1).default('mailfleet'),
 });
 export type BaseServiceEnv = z.infer<typeof baseServiceEnvSchema>;
+
+/**
+ * For the services that consume: a fetch waits up to KAFKA_FETCH_MAX_WAIT_MS for KAFKA_FETCH_MIN_BYTES,
+ * so records arriving close together come as one batch (one MongoDB transaction) instead of one each.
+ * The wait is the latency a lightly loaded consumer adds; under load the bytes are there at once.
+ */
+export const consumerFetchEnv = {
+  KAFKA_FETCH_MAX_WAIT_MS: z.coerce.number().int().min(0).max(5_000).default(200),
+  KAFKA_FETCH_MIN_BYTES: z.coerce.number().int().min(1).max(10_000_000).default(65_536),
+};
+
+/** The kafkajs consumer options those settings stand for. */
+export function consumerFetch(config: { KAFKA_FETCH_MAX_WAIT_MS: number; KAFKA_FETCH_MIN_BYTES: number }) {
+  return { maxWaitTimeInMs: config.KAFKA_FETCH_MAX_WAIT_MS, minBytes: config.KAFKA_FETCH_MIN_BYTES };
+}

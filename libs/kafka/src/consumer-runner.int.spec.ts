@@ -20,6 +20,7 @@ import {
   type Envelope,
   type EventType,
 } from '@mailfleet/contracts';
+import { MailfleetError } from '@mailfleet/errors';
 import { createLogger } from '@mailfleet/logger';
 import {
   SAMPLE_EVENTS,
@@ -334,3 +335,69 @@ test('the registry down for 30 s while a new schema version arrives: nothing is 
     await proxy.close();
   }
 }, 120_000);
+
+test('batch mode: clean chunks go to the batch handler in one call; a chunk with a poison or a refused record is handled one by one, each record once and in order', async () => {
+  const topics = testTopics([ORDERS_EVENTS], 1);
+  const topic = topics[0]!;
+  await createTestTopics(topics);
+  const codec = new EventCodec(registry(), topics);
+  await codec.register();
+  const good = async (orderId: string) => ({
+    key: orderId,
+    value: await codec.encode(topic.name, 'OrderPlaced', { ...SAMPLE_EVENTS.OrderPlaced, orderId }),
+    headers: toKafkaHeaders(envelopeFor('OrderPlaced')),
+  });
+  const producer = kafka.producer();
+  await producer.connect();
+  await producer.send({
+    topic: topic.name,
+    messages: [
+      ...(await Promise.all(['o-1', 'o-2', 'o-3', 'o-4', 'o-5'].map(good))),
+      { key: 'poison', value: Buffer.from('not avro'), headers: toKafkaHeaders(envelopeFor('OrderPlaced')) },
+      ...(await Promise.all(['o-6', 'o-7', 'o-8', 'o-9', 'o-refused'].map(good))),
+    ],
+  });
+  await producer.disconnect();
+
+  const refuse = (orderId: string) => {
+    if (orderId === 'o-refused')
+      throw new MailfleetError('refused-by-test', 'this order is refused', { retriable: false });
+  };
+  const processed: string[] = [];
+  const batches: string[][] = [];
+  const runner = new ConsumerRunner({
+    kafka,
+    groupId: uniqueName('batches'),
+    topics,
+    codec,
+    logger,
+    handlers: {
+      OrderPlaced: async (e) => {
+        refuse(e.payload.orderId);
+        processed.push(e.payload.orderId);
+      },
+    },
+    batch: {
+      maxRecords: 4,
+      handler: async (records) => {
+        const ids = records.map((r) => (r.event as DecodedEvent<'OrderPlaced'>).payload.orderId);
+        ids.forEach(refuse); // all or nothing, as a transaction would be
+        batches.push(ids);
+        processed.push(...ids);
+      },
+    },
+  });
+  await runner.start();
+  try {
+    await waitFor('every good record', async () => (processed.length >= 9 ? true : undefined), 45_000);
+  } finally {
+    await runner.stop();
+  }
+  expect(processed).toEqual(['o-1', 'o-2', 'o-3', 'o-4', 'o-5', 'o-6', 'o-7', 'o-8', 'o-9']);
+  expect(batches).toContainEqual(['o-1', 'o-2', 'o-3', 'o-4']);
+  const dead = await readAll(dlqTopicOf(topic.name), 2);
+  expect(dead.map((m) => String(m.key)).sort()).toEqual(['o-refused', 'poison']);
+  expect(String(dead.find((m) => String(m.key) === 'o-refused')?.headers?.[DLQ_HEADERS.errorCode])).toBe(
+    'refused-by-test',
+  );
+});

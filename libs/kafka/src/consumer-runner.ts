@@ -28,6 +28,19 @@ export type EventHandlers = {
   readonly [T in EventType]?: (event: DecodedEvent<T>, ctx: HandlerContext) => Promise<void>;
 };
 
+/** A decoded record as a batch handler gets it. */
+export interface DecodedRecord {
+  readonly event: DecodedEvent;
+  readonly context: HandlerContext;
+}
+
+/**
+ * Handles several records of one partition at once, as if `handlers` were applied to each in order and
+ * atomically: all or nothing. When it throws, the runner handles the same records one by one with
+ * `handlers` (so a poison record is isolated for the DLQ and the others still go through).
+ */
+export type BatchHandler = (records: readonly DecodedRecord[]) => Promise<void>;
+
 export interface ConsumerRunnerOptions {
   readonly kafka: Kafka;
   /** Consumer group = service name, never renamed. */
@@ -35,9 +48,13 @@ export interface ConsumerRunnerOptions {
   readonly topics: readonly TopicDefinition[];
   readonly codec: EventCodec;
   readonly handlers: EventHandlers;
+  /** Optional: records of one Kafka batch in chunks of up to `maxRecords`, one call each. */
+  readonly batch?: { readonly handler: BatchHandler; readonly maxRecords: number };
   readonly logger: Logger;
   readonly metrics?: Registry;
   readonly fromBeginning?: boolean;
+  /** How long a fetch waits for how many bytes (kafkajs): larger batches at the price of that wait. */
+  readonly fetch?: { readonly minBytes: number; readonly maxWaitTimeInMs: number };
   readonly retry?: {
     readonly initialMs: number;
     readonly maxMs: number;
@@ -62,7 +79,11 @@ export class ConsumerRunner {
   private readonly processed = new Map<string, bigint>();
 
   constructor(private readonly options: ConsumerRunnerOptions) {
-    this.consumer = options.kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: false });
+    this.consumer = options.kafka.consumer({
+      groupId: options.groupId,
+      allowAutoTopicCreation: false,
+      ...options.fetch,
+    });
     this.dlqProducer = options.kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
@@ -97,15 +118,30 @@ export class ConsumerRunner {
         isStale,
         commitOffsetsIfNecessary,
       }) => {
-        for (const message of batch.messages) {
-          if (!isRunning() || isStale()) return;
-          const source = { topic: batch.topic, partition: batch.partition, offset: message.offset };
-          const done = await this.handle(source, message, heartbeat, isRunning);
-          if (!done) return;
-          resolveOffset(message.offset);
-          this.processed.set(`${batch.topic}:${batch.partition}`, BigInt(message.offset) + 1n);
+        const finished = async (offset: string) => {
+          resolveOffset(offset);
+          this.processed.set(`${batch.topic}:${batch.partition}`, BigInt(offset) + 1n);
           await commitOffsetsIfNecessary();
           await heartbeat();
+        };
+        const oneByOne = async (messages: readonly KafkaMessage[]) => {
+          for (const message of messages) {
+            if (!isRunning() || isStale()) return false;
+            const source = { topic: batch.topic, partition: batch.partition, offset: message.offset };
+            if (!(await this.handle(source, message, heartbeat, isRunning))) return false;
+            await finished(message.offset);
+          }
+          return true;
+        };
+        const limit = this.options.batch?.maxRecords ?? 1;
+        for (let i = 0; i < batch.messages.length; i += limit) {
+          if (!isRunning() || isStale()) return;
+          const messages = batch.messages.slice(i, i + limit);
+          const together =
+            messages.length > 1 &&
+            (await this.handleTogether(batch.topic, batch.partition, messages, heartbeat));
+          if (together) await finished(messages[messages.length - 1]!.offset);
+          else if (!(await oneByOne(messages))) return;
         }
       },
     });
@@ -124,6 +160,65 @@ export class ConsumerRunner {
   async stop(): Promise<void> {
     await this.consumer.disconnect();
     await this.dlqProducer.disconnect();
+  }
+
+  /**
+   * One call of the batch handler for `messages`; false (handle them one by one instead) when a record
+   * does not decode or the handler throws — the one-by-one path retries, waits out outages and
+   * dead-letters exactly as without batches.
+   */
+  private async handleTogether(
+    topic: string,
+    partition: number,
+    messages: readonly KafkaMessage[],
+    heartbeat: () => Promise<void>,
+  ): Promise<boolean> {
+    const { batch, groupId, logger } = this.options;
+    if (!batch) return false;
+    const records: DecodedRecord[] = [];
+    const ignored: string[] = [];
+    try {
+      for (const message of messages) {
+        const source = { topic, partition, offset: message.offset };
+        const event = await this.options.codec.decode(source, message.value);
+        const envelope = requireEnvelope(message.headers, event.eventType, source, message.value);
+        if (!this.options.handlers[event.eventType]) {
+          ignored.push(event.eventType);
+          continue;
+        }
+        const context = { correlationId: envelope.correlationId, eventId: envelope.eventId, ...source };
+        records.push({
+          event,
+          context: { source, envelope, key: message.key?.toString() ?? null, logger: logger.child(context) },
+        });
+      }
+    } catch {
+      return false;
+    }
+    const ticker = setInterval(() => void heartbeat().catch(() => undefined), 3_000);
+    const end = this.metrics.handlerSeconds.startTimer({ group: groupId, topic, event_type: 'batch' });
+    try {
+      if (records.length > 0) await batch.handler(records);
+    } catch (err) {
+      logger.warn(
+        { err, topic, partition, records: records.length, errorClass: classifyError(err) },
+        'batch failed; handling its records one by one',
+      );
+      return false;
+    } finally {
+      clearInterval(ticker);
+    }
+    end();
+    for (const r of records)
+      this.metrics.records.inc({
+        group: groupId,
+        topic,
+        event_type: r.event.eventType,
+        outcome: 'processed',
+      });
+    for (const eventType of ignored)
+      this.metrics.records.inc({ group: groupId, topic, event_type: eventType, outcome: 'ignored' });
+    return true;
   }
 
   /** Handles one record until it is processed, ignored or dead-lettered; false when stopping first. */

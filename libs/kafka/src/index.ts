@@ -1,6 +1,8 @@
 export {
   ConsumerRunner,
   type ConsumerRunnerOptions,
+  type BatchHandler,
+  type DecodedRecord,
   type EventHandlers,
   type HandlerContext,
 } from './consumer-runner';

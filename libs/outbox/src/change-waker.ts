@@ -9,14 +9,28 @@ export interface Waker {
   wait(timeoutMs: number): Promise<boolean>;
   /** True while every new record wakes the waiter (a change stream is open): polling can be rare. */
   readonly streaming: boolean;
+  /** The round about to start reads every record signalled so far: a pending wake-up is spent. */
+  consume(): void;
   close(): Promise<void>;
 }
 
 const STREAM_MAX_AWAIT_MS = 10_000;
+const SPURIOUS_WAKE_PAUSE_MS = 100;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Change events the driver already holds in memory. Not in ChangeStream's typed API, so read defensively:
+ * without it every event simply counts as a wake-up of its own (correct, only one round more).
+ */
+function bufferedCount(stream: ChangeStream): number {
+  const cursor = (stream as unknown as { cursor?: { bufferedCount?: () => number } }).cursor;
+  return typeof cursor?.bufferedCount === 'function' ? cursor.bufferedCount() : 0;
+}
 
 /** Polling only: for servers without change streams. */
 export class PollingWaker implements Waker {
   readonly streaming = false;
+  consume(): void {}
   private timer: NodeJS.Timeout | undefined;
   private wake: ((woken: boolean) => void) | undefined;
 
@@ -40,6 +54,7 @@ export class ChangeStreamWaker implements Waker {
   private closed = false;
   private reopenTimer: NodeJS.Timeout | undefined;
   private failures = 0;
+  private onTaken: (() => void) | undefined;
 
   constructor(
     private readonly collection: Collection,
@@ -55,21 +70,52 @@ export class ChangeStreamWaker implements Waker {
       // An idle stream costs one getMore per maxAwaitTimeMS (the server's default is 1 s); a new record
       // still answers the waiting getMore at once.
       const stream = this.collection.watch([{ $match: { operationType: 'insert' } }], {
-        batchSize: 100,
+        batchSize: 500,
         maxAwaitTimeMS: STREAM_MAX_AWAIT_MS,
       });
-      stream.on('change', () => {
-        this.failures = 0;
-        this.signal();
-      });
-      stream.on('error', (err) => this.broken(err));
-      stream.on('close', () => {
-        if (this.stream === stream) this.broken(new Error('change stream closed'));
-      });
       this.stream = stream;
+      void this.pump(stream);
     } catch (err) {
       this.broken(err);
     }
+  }
+
+  /**
+   * Reads the stream one getMore at a time instead of letting the driver stream it: a getMore is issued
+   * only after the relay has taken the last wake-up, so the inserts of a whole relay round come back in
+   * one batch and cost one round trip, not one each.
+   */
+  private async pump(stream: ChangeStream): Promise<void> {
+    while (!this.closed && this.stream === stream) {
+      const asked = Date.now();
+      let change: unknown;
+      try {
+        change = await stream.tryNext();
+      } catch (err) {
+        if (this.stream === stream) this.broken(err);
+        return;
+      }
+      if (this.closed || this.stream !== stream) return;
+      if (change === null) {
+        // An empty answer long before maxAwaitTimeMS: the server woke the getMore for a write that does
+        // not match (the local stand-in does so for every write anywhere). Asking again at once would
+        // spin at the rate of unrelated writes; a short pause costs at most that much latency.
+        if (Date.now() - asked < STREAM_MAX_AWAIT_MS / 2) await sleep(SPURIOUS_WAKE_PAUSE_MS);
+        continue;
+      }
+      this.failures = 0;
+      // The rest of this batch is already in memory: inserted before the relay's next fetch, so one
+      // wake-up covers them all.
+      while (bufferedCount(stream) > 0) await stream.tryNext();
+      this.signal();
+      await this.taken();
+    }
+  }
+
+  /** Resolves when the relay has taken the pending wake-up (a round began) or the waker closed. */
+  private taken(): Promise<void> {
+    if (!this.pending || this.closed) return Promise.resolve();
+    return new Promise((resolve) => (this.onTaken = resolve));
   }
 
   private broken(err: unknown): void {
@@ -99,9 +145,20 @@ export class ChangeStreamWaker implements Waker {
     }
   }
 
+  consume(): void {
+    this.take();
+  }
+
+  private take(): void {
+    this.pending = false;
+    const taken = this.onTaken;
+    this.onTaken = undefined;
+    taken?.();
+  }
+
   wait(timeoutMs: number): Promise<boolean> {
     if (this.pending) {
-      this.pending = false;
+      this.take();
       return Promise.resolve(true);
     }
     return new Promise((resolve) => {
@@ -124,6 +181,7 @@ export class ChangeStreamWaker implements Waker {
     this.closed = true;
     clearTimeout(this.reopenTimer);
     this.signal();
+    this.take();
     await this.stream?.close().catch(() => undefined);
   }
 }

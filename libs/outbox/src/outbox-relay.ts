@@ -30,6 +30,12 @@ export interface RelayOptions {
   readonly collectionPrefix?: string;
   readonly instanceId?: string;
   readonly batchSize?: number;
+  /**
+   * How long a woken relay waits before it reads, so that records committed together are published
+   * together (Kafka's linger.ms for the outbox): a round costs the same few round trips for 1 record
+   * as for 500.
+   */
+  readonly lingerMs?: number;
   /** Sweep interval: the longest a record waits when no change event wakes the relay. */
   readonly pollIntervalMs?: number;
   readonly useChangeStream?: boolean;
@@ -55,6 +61,8 @@ export class OutboxRelay {
   private lastLeaseCheck = 0;
   private lastShardsKey = '';
   private healthy = false;
+  /** The last round read a full batch: more may be waiting without a wake-up of their own. */
+  private lastRoundFull = false;
 
   constructor(private readonly options: RelayOptions) {
     this.instanceId = options.instanceId ?? `relay-${randomUUID().slice(0, 8)}`;
@@ -127,13 +135,15 @@ export class OutboxRelay {
         const sweep =
           woken || !this.waker?.streaming || shardsKey !== this.lastShardsKey || quietRounds % 3 === 0;
         this.lastShardsKey = shardsKey;
+        if (woken && this.options.lingerMs) await sleep(this.options.lingerMs);
+        this.waker?.consume();
         const published = sweep ? await this.relayOnce() : 0;
         quietRounds = woken || published > 0 ? 0 : quietRounds + 1;
         this.healthy = true;
         failures = 0;
         // Without a change stream, the poll interval is how soon a new record is seen.
         woken = true;
-        if (published === 0)
+        if (!this.lastRoundFull)
           woken =
             (await this.waker?.wait(
               this.waker.streaming ? leaseEvery : Math.min(this.options.pollIntervalMs ?? 1_000, leaseEvery),
@@ -161,6 +171,7 @@ export class OutboxRelay {
 
   /** One round: fetch, publish, mark. Returns how many records were published. */
   async relayOnce(): Promise<number> {
+    this.lastRoundFull = false;
     const shards = this.leases.validShards();
     if (shards.size === 0) return 0;
     const { candidates, counters } = await this.stage('fetch', async () => {
@@ -173,6 +184,7 @@ export class OutboxRelay {
         .limit(this.options.batchSize ?? 500)
         .toArray();
       if (candidates.length === 0) return { candidates, counters: [] };
+      this.lastRoundFull = candidates.length >= (this.options.batchSize ?? 500);
       const keyIds = [...new Set(candidates.map((r) => keyCounterId(r.topic, r.key)))];
       const counters = await this.options.db
         .collection<OutboxKeyCounter>(this.collections.keys, MAJORITY)
@@ -260,10 +272,10 @@ export class OutboxRelay {
     await this.options.client.withSession((session) =>
       session.withTransaction(async () => {
         marked = 0;
-        const fencedOut = new Set<number>();
-        for (const shard of new Set(batch.map((r) => r.shard))) {
-          if (!(await this.leases.fence(session, shard, shards.get(shard) ?? -1))) fencedOut.add(shard);
-        }
+        const fencedOut = await this.leases.fenceAll(
+          session,
+          new Map([...new Set(batch.map((r) => r.shard))].map((s) => [s, shards.get(s) ?? -1])),
+        );
         const mine = batch.filter((r) => !fencedOut.has(r.shard));
         if (fencedOut.size > 0) {
           this.metrics.fencedOff.inc(fencedOut.size);

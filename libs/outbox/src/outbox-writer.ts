@@ -53,12 +53,86 @@ export class Outbox {
    * aborts with nothing half-written. Returns the record's per-key sequence number.
    */
   async add<T extends EventType>(session: ClientSession, event: OutboxEvent<T>): Promise<number> {
+    const [seq] = await this.addMany(session, [event]);
+    return seq as number;
+  }
+
+  /**
+   * Adds several events inside `session`'s transaction, in this order (per key, sequence order is list
+   * order), with a fixed number of round trips however many there are. Returns their sequence numbers.
+   */
+  async addMany(session: ClientSession, events: readonly OutboxEvent[]): Promise<number[]> {
     if (!session.inTransaction()) {
       throw new Error(
         'outbox.add must be called inside a transaction (session.withTransaction): the event must commit with your state change',
       );
     }
-    const value = await this.codec.encode(event.topic, event.envelope.eventType, event.payload);
+    if (events.length === 0) return [];
+    const encoded = await Promise.all(events.map((e) => this.encode(e)));
+    const counters = this.db.collection<OutboxKeyCounter>(this.collections.keys);
+    // The per-key counter serialises transactions on the same key: a concurrent one hits a write
+    // conflict and is retried by withTransaction, so sequence order is commit order.
+    const perKey = new Map<string, number>();
+    for (const e of events) {
+      const id = keyCounterId(e.topic, e.key);
+      perKey.set(id, (perKey.get(id) ?? 0) + 1);
+    }
+    const last = new Map<string, number>();
+    if (perKey.size === 1) {
+      const [[id, n]] = [...perKey] as [[string, number]];
+      const counter = await counters.findOneAndUpdate(
+        { _id: id },
+        { $inc: { seq: n }, $setOnInsert: { publishedSeq: 0 } },
+        { upsert: true, returnDocument: 'after', session },
+      );
+      last.set(id, counter?.seq ?? n);
+    } else {
+      await counters.bulkWrite(
+        [...perKey].map(([id, n]) => ({
+          updateOne: {
+            filter: { _id: id },
+            update: { $inc: { seq: n }, $setOnInsert: { publishedSeq: 0 } },
+            upsert: true,
+          },
+        })),
+        { session, ordered: false },
+      );
+      const read = await counters.find({ _id: { $in: [...perKey.keys()] } }, { session }).toArray();
+      for (const c of read) last.set(c._id, c.seq);
+    }
+    // Hand out each key's new numbers in list order: the first event gets the lowest.
+    const next = new Map([...perKey].map(([id, n]) => [id, (last.get(id) ?? n) - n + 1]));
+    const createdAt = this.now();
+    const records: OutboxRecord[] = events.map((event, i) => {
+      const id = keyCounterId(event.topic, event.key);
+      const seq = next.get(id) as number;
+      next.set(id, seq + 1);
+      const { value, headers } = encoded[i]!;
+      return {
+        _id: event.envelope.eventId,
+        topic: event.topic,
+        key: event.key,
+        eventType: event.envelope.eventType,
+        shard: shardOf(event.topic, event.key),
+        seq,
+        headers,
+        value: new Binary(value),
+        createdAt,
+        pending: true,
+        publishedAt: null,
+      };
+    });
+    await this.db.collection<OutboxRecord>(this.collections.records).insertMany(records, { session });
+    return records.map((r) => r.seq);
+  }
+
+  /**
+   * Validates and encodes now: an invalid event throws (InvalidEventError, naming the fields), and one
+   * too large for Kafka is refused (OutboxRecordTooLargeError); the caller's transaction aborts with
+   * nothing half-written.
+   */
+  private async encode(event: OutboxEvent): Promise<{ value: Buffer; headers: Record<string, string> }> {
+    const value = await this.codec.encode(event.topic, event.envelope.eventType, event.payload as never);
     const headers = toKafkaHeaders(event.envelope);
     const bytes =
       value.length +
@@ -72,30 +146,6 @@ export class Outbox {
         bytes,
         this.maxRecordBytes,
       );
-    // The per-key counter serialises transactions on the same key: a concurrent one hits a write
-    // conflict and is retried by withTransaction, so sequence order is commit order.
-    const counter = await this.db
-      .collection<OutboxKeyCounter>(this.collections.keys)
-      .findOneAndUpdate(
-        { _id: keyCounterId(event.topic, event.key) },
-        { $inc: { seq: 1 }, $setOnInsert: { publishedSeq: 0 } },
-        { upsert: true, returnDocument: 'after', session },
-      );
-    const seq = counter?.seq ?? 1;
-    const record: OutboxRecord = {
-      _id: event.envelope.eventId,
-      topic: event.topic,
-      key: event.key,
-      eventType: event.envelope.eventType,
-      shard: shardOf(event.topic, event.key),
-      seq,
-      headers,
-      value: new Binary(value),
-      createdAt: this.now(),
-      pending: true,
-      publishedAt: null,
-    };
-    await this.db.collection<OutboxRecord>(this.collections.records).insertOne(record, { session });
-    return seq;
+    return { value, headers };
   }
 }

@@ -142,16 +142,33 @@ export class ShardLeases {
   }
 
   /**
-   * The fence, inside the relay's mark transaction: writes to the lease document only if we still own
-   * it with the same token. A concurrent take-over conflicts with this write, so one of them fails.
+   * The fence, inside the relay's mark transaction: writes to each lease document only if we still own
+   * it with the same token — all shards of a round in one write. A concurrent take-over conflicts with
+   * this write, so one of them fails. Returns the shards whose lease was lost; only then (a take-over,
+   * rare) does it read the leases to tell which.
    */
-  async fence(session: ClientSession, shard: number, token: number): Promise<boolean> {
-    const result = await this.leases.updateOne(
-      { _id: shard, owner: this.options.instanceId, token },
-      { $set: { lastMarkAt: this.options.now() } },
-      { session },
+  async fenceAll(session: ClientSession, tokens: ReadonlyMap<number, number>): Promise<Set<number>> {
+    const now = this.options.now();
+    const result = await this.leases.bulkWrite(
+      [...tokens].map(([shard, token]) => ({
+        updateOne: {
+          filter: { _id: shard, owner: this.options.instanceId, token },
+          update: { $set: { lastMarkAt: now } },
+        },
+      })),
+      { session, ordered: false },
     );
-    return result.matchedCount === 1;
+    if (result.matchedCount === tokens.size) return new Set();
+    const held = await this.leases
+      .find(
+        { _id: { $in: [...tokens.keys()] }, owner: this.options.instanceId },
+        { session, projection: { _id: 1, token: 1 } },
+      )
+      .toArray();
+    const valid = new Set(
+      held.filter((l) => tokens.get(l._id as number) === (l as LeaseDoc).token).map((l) => l._id),
+    );
+    return new Set([...tokens.keys()].filter((shard) => !valid.has(shard)));
   }
 
   async release(shard: number): Promise<void> {

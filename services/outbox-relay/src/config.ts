@@ -11,6 +11,8 @@ export const relayEnvSchema = baseServiceEnvSchema.extend({
     .default('outbox'),
   OUTBOX_RETENTION_HOURS: z.coerce.number().positive().default(168),
   RELAY_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
+  // Kafka's linger.ms for the outbox: records committed within it go out in one round (docs/outbox.md).
+  RELAY_LINGER_MS: z.coerce.number().int().min(0).max(1_000).default(50),
   RELAY_POLL_INTERVAL_MS: z.coerce.number().int().min(10).default(1_000),
   RELAY_USE_CHANGE_STREAM: flag.default(true),
   RELAY_LEASE_MS: z.coerce.number().int().min(500).default(30_000),

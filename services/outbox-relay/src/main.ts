@@ -2,7 +2,7 @@
 import { MongoClient } from 'mongodb';
 import { kafkaSecurity, loadConfigOrExit } from '@mailfleet/config';
 import { createKafka } from '@mailfleet/kafka';
-import { startServiceShell } from '@mailfleet/observability';
+import { startServiceShell, countMongoCommands, mongoCommandMonitoring } from '@mailfleet/observability';
 import { OutboxRelay } from '@mailfleet/outbox';
 import { relayEnvSchema } from './config';
 
@@ -20,7 +20,12 @@ async function main(): Promise<void> {
     readiness: { relay: () => holder.relay?.isHealthy() ?? false },
   });
   const { logger } = shell;
-  const mongo = new MongoClient(config.MONGO_URL, { appName: SERVICE, serverSelectionTimeoutMS: 5_000 });
+  const mongo = new MongoClient(config.MONGO_URL, {
+    appName: SERVICE,
+    ...mongoCommandMonitoring,
+    serverSelectionTimeoutMS: 5_000,
+  });
+  countMongoCommands(mongo, shell.metrics);
   const kafka = createKafka(
     { brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID ?? SERVICE, ...kafkaSecurity(config) },
     logger,
@@ -46,6 +51,7 @@ async function main(): Promise<void> {
     instanceId: config.RELAY_INSTANCE_ID,
     batchSize: config.RELAY_BATCH_SIZE,
     pollIntervalMs: config.RELAY_POLL_INTERVAL_MS,
+    lingerMs: config.RELAY_LINGER_MS,
     useChangeStream: config.RELAY_USE_CHANGE_STREAM,
     leaseMs: config.RELAY_LEASE_MS,
     retentionSeconds: Math.round(config.OUTBOX_RETENTION_HOURS * 3600),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { baseServiceEnvSchema } from '@mailfleet/config';
+import { baseServiceEnvSchema, consumerFetchEnv } from '@mailfleet/config';
 
 const TOPIC_KEYS = ['orders', 'customers', 'mailRequested', 'mailEvents'] as const;
 export type TopicKey = (typeof TOPIC_KEYS)[number];
@@ -32,6 +32,7 @@ const parseList = (s: string) =>
 
 /** Everything the projector reads from the environment (docs/projector.md). */
 export const projectorEnvSchema = baseServiceEnvSchema.extend({
+  ...consumerFetchEnv,
   MONGO_DB: z.string().min(1).default('mailfleet_projections'),
   CONSUMER_GROUP: z.string().min(1).default('projector'),
   PROJECTOR_CHUNK_SIZE: z.coerce.number().int().min(1).max(5000).default(200),

@@ -3,10 +3,10 @@
 // seen by the active version), so any replay or rebuild is safe (docs/projector.md).
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { MongoClient } from 'mongodb';
-import { loadConfigOrExit, kafkaSecurity } from '@mailfleet/config';
+import { loadConfigOrExit, kafkaSecurity, consumerFetch } from '@mailfleet/config';
 import { EventCodec, TOPICS, dlqTopicOf, fleetTopics } from '@mailfleet/contracts';
 import { createKafka } from '@mailfleet/kafka';
-import { startServiceShell } from '@mailfleet/observability';
+import { startServiceShell, countMongoCommands, mongoCommandMonitoring } from '@mailfleet/observability';
 import { measurePipelineHealth, savePipelineHealth } from './adapters/pipeline-health';
 import { ProjectionMetaStore } from './adapters/projection-meta';
 import { projectorEnvSchema } from './config';
@@ -29,7 +29,8 @@ async function main(): Promise<void> {
   const topics = fleetTopics(config.TOPIC_SUFFIX);
   const inputs = [topics.orders, topics.mailRequested, topics.mailEvents];
 
-  const mongo = new MongoClient(config.MONGO_URL, { appName: SERVICE });
+  const mongo = new MongoClient(config.MONGO_URL, { appName: SERVICE, ...mongoCommandMonitoring });
+  countMongoCommands(mongo, shell.metrics);
   await mongo.connect();
   const db = mongo.db(config.MONGO_DB);
   const codec = new EventCodec(new SchemaRegistry({ host: config.SCHEMA_REGISTRY_URL }), inputs);
@@ -54,6 +55,7 @@ async function main(): Promise<void> {
     groupPrefix: config.CONSUMER_GROUP,
     topics: inputs.map((t) => t.name),
     chunkSize: config.PROJECTOR_CHUNK_SIZE,
+    fetch: consumerFetch(config),
     switchMaxLag: config.PROJECTOR_SWITCH_MAX_LAG,
     dropGraceMs: config.PROJECTOR_DROP_GRACE_MS,
     logger,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { baseServiceEnvSchema } from '@mailfleet/config';
+import { baseServiceEnvSchema, consumerFetchEnv } from '@mailfleet/config';
 import { RFC5321_TIMEOUTS } from './adapters/smtp-transport';
 
 const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
@@ -7,6 +7,7 @@ const ms = (fallback: number, min = 100) => z.coerce.number().int().min(min).def
 
 /** Everything the sender reads from the environment (docs/sender.md). */
 export const senderEnvSchema = baseServiceEnvSchema.extend({
+  ...consumerFetchEnv,
   MONGO_DB: z.string().min(1).default('mailfleet_sender'),
   CONSUMER_GROUP: z.string().min(1).default('sender'),
   SMTP_HOST: z.string().min(1).default('127.0.0.1'),
@@ -42,6 +43,8 @@ export const senderEnvSchema = baseServiceEnvSchema.extend({
   /** Where upstream services store attachment blobs (GridFS); events carry only references. */
   ATTACHMENTS_DB: z.string().min(1).default('mailfleet_attachments'),
   ATTACHMENTS_BUCKET: z.string().min(1).default('attachments'),
+  /** Mail requests of one partition recorded in one transaction (a chunk); 1 records them one by one. */
+  SENDER_BATCH_SIZE: z.coerce.number().int().min(1).max(1_000).default(100),
   SENDER_TEMPLATES_DIR: z.string().min(1).optional(),
   /** Charged attempts before a mail is dead-lettered; the retry age usually decides first. */
   SENDER_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(200),

@@ -2,10 +2,10 @@
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { MongoClient } from 'mongodb';
 import { v7 as uuidv7 } from 'uuid';
-import { kafkaSecurity, loadConfigOrExit, secretFrom } from '@mailfleet/config';
+import { kafkaSecurity, loadConfigOrExit, secretFrom, consumerFetch } from '@mailfleet/config';
 import { EventCodec, fleetTopics, type DecodedEvent } from '@mailfleet/contracts';
 import { ConsumerRunner, createKafka, registerLagGauge } from '@mailfleet/kafka';
-import { startServiceShell } from '@mailfleet/observability';
+import { startServiceShell, countMongoCommands, mongoCommandMonitoring } from '@mailfleet/observability';
 import { Outbox, collectionsFor, ensureOutboxIndexes } from '@mailfleet/outbox';
 import { SenderStore } from './adapters/sender-store';
 import { SmtpTransport } from './adapters/smtp-transport';
@@ -14,7 +14,7 @@ import { AttachmentStore } from '@mailfleet/attachments';
 import { senderEnvSchema } from './config';
 import { Dispatcher } from './handlers/dispatcher';
 import { OutcomeRecorder } from './handlers/outcome-recorder';
-import { createRequestHandler } from './handlers/request-handler';
+import { createRequestBatchHandler, createRequestHandler } from './handlers/request-handler';
 import { createSenderMetrics } from './handlers/sender-metrics';
 
 const SERVICE = 'sender';
@@ -33,7 +33,8 @@ async function main(): Promise<void> {
   const { mailRequested, mailEvents } = fleetTopics(config.TOPIC_SUFFIX);
 
   const renderer = new TemplateRenderer(config.SENDER_TEMPLATES_DIR);
-  const mongo = new MongoClient(config.MONGO_URL, { appName: SERVICE });
+  const mongo = new MongoClient(config.MONGO_URL, { appName: SERVICE, ...mongoCommandMonitoring });
+  countMongoCommands(mongo, shell.metrics);
   await mongo.connect();
   const db = mongo.db(config.MONGO_DB);
   const store = new SenderStore(db);
@@ -108,7 +109,7 @@ async function main(): Promise<void> {
     now,
     crashAfterAccept: config.SENDER_CRASH_AFTER_SMTP_ACCEPT,
   });
-  const onRequested = createRequestHandler({
+  const requestDeps = {
     client: mongo,
     store,
     outbox,
@@ -119,7 +120,8 @@ async function main(): Promise<void> {
     now,
     newId: uuidv7,
     onRecorded: () => dispatcher.notify(),
-  });
+  };
+  const onRequested = createRequestHandler(requestDeps);
   const kafka = createKafka(
     { brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID ?? SERVICE, ...kafkaSecurity(config) },
     logger,
@@ -127,11 +129,13 @@ async function main(): Promise<void> {
   const runner = new ConsumerRunner({
     kafka,
     groupId: config.CONSUMER_GROUP,
+    fetch: consumerFetch(config),
     topics: [mailRequested],
     codec,
     logger,
     metrics: shell.metrics,
     handlers: { MailRequested: (event, ctx) => onRequested(event as DecodedEvent<'MailRequested'>, ctx) },
+    batch: { handler: createRequestBatchHandler(requestDeps), maxRecords: config.SENDER_BATCH_SIZE },
   });
   dispatcher.start();
   await runner.start();

@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { baseServiceEnvSchema } from '@mailfleet/config';
+import { baseServiceEnvSchema, consumerFetchEnv } from '@mailfleet/config';
 
 /** Everything the translator reads from the environment (README, "Configuration"). */
 export const translatorEnvSchema = baseServiceEnvSchema.extend({
+  ...consumerFetchEnv,
   MONGO_DB: z.string().min(1).default('mailfleet_translator'),
   /** Consumer group = service name; override only to run an isolated copy (tests). */
   CONSUMER_GROUP: z.string().min(1).default('translator'),
@@ -31,6 +32,8 @@ export const translatorEnvSchema = baseServiceEnvSchema.extend({
   TRANSLATOR_PARKED_SWEEP_MS: z.coerce.number().int().min(100).default(1_000),
   /** How often they are checked when this process has not parked or decided a mail for that long. */
   TRANSLATOR_IDLE_SWEEP_MS: z.coerce.number().int().min(100).default(30_000),
+  /** Records of one partition handled in one transaction (a chunk); 1 handles them one by one. */
+  TRANSLATOR_BATCH_SIZE: z.coerce.number().int().min(1).max(1_000).default(100),
   TRANSLATOR_TEMPLATE_VERSION: z.coerce.number().int().min(1).default(1),
 });
 export type TranslatorConfig = z.infer<typeof translatorEnvSchema>;

@@ -2,10 +2,10 @@
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { MongoClient } from 'mongodb';
 import { v7 as uuidv7 } from 'uuid';
-import { kafkaSecurity, loadConfigOrExit } from '@mailfleet/config';
+import { kafkaSecurity, loadConfigOrExit, consumerFetch } from '@mailfleet/config';
 import { EventCodec, fleetTopics } from '@mailfleet/contracts';
 import { ConsumerRunner, createKafka, registerLagGauge } from '@mailfleet/kafka';
-import { startServiceShell } from '@mailfleet/observability';
+import { startServiceShell, countMongoCommands, mongoCommandMonitoring } from '@mailfleet/observability';
 import { Outbox, collectionsFor, ensureOutboxIndexes } from '@mailfleet/outbox';
 import { TranslatorStore } from './adapters/translator-store';
 import { translatorEnvSchema } from './config';
@@ -14,6 +14,7 @@ import {
   sweepParkedMails,
   type TranslatorDeps,
 } from './handlers/translator-handlers';
+import { createTranslatorBatchHandler } from './handlers/translator-batch';
 import { createTranslatorMetrics } from './handlers/translator-metrics';
 import { CustomersWatermark } from './adapters/customers-watermark';
 
@@ -37,7 +38,8 @@ async function main(): Promise<void> {
     mailEvents: events,
   } = fleetTopics(config.TOPIC_SUFFIX);
 
-  const mongo = new MongoClient(config.MONGO_URL, { appName: SERVICE });
+  const mongo = new MongoClient(config.MONGO_URL, { appName: SERVICE, ...mongoCommandMonitoring });
+  countMongoCommands(mongo, shell.metrics);
   await mongo.connect();
   const db = mongo.db(config.MONGO_DB);
   const store = new TranslatorStore(db);
@@ -93,9 +95,11 @@ async function main(): Promise<void> {
   const runner = new ConsumerRunner({
     kafka,
     groupId: config.CONSUMER_GROUP,
+    fetch: consumerFetch(config),
     topics: [orders, customers],
     codec,
     handlers: createTranslatorHandlers(deps),
+    batch: { handler: createTranslatorBatchHandler(deps), maxRecords: config.TRANSLATOR_BATCH_SIZE },
     logger,
     metrics: shell.metrics,
   });

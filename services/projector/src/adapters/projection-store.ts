@@ -116,20 +116,46 @@ export class ProjectionStore {
   }
 
   private async applyInSession(session: ClientSession, records: readonly ProjectedRecord[]): Promise<number> {
-    // Each document is read once per chunk and written once at its end.
+    // Each document is read once per chunk (all of a kind in one $in) and written once at its end (one
+    // bulkWrite per collection): a chunk costs the same handful of round trips for 1 record as for 500.
     const docs = {
       mails: new Map<string, MailView | null>(),
       orders: new Map<string, OrderView | null>(),
       recipients: new Map<string, RecipientView | null>(),
     };
     const dirty = { mails: new Set<string>(), orders: new Set<string>(), recipients: new Set<string>() };
+    const prefetch = async <K extends keyof typeof docs>(kind: K, ids: Iterable<string | null>) => {
+      const cache = docs[kind] as Map<string, unknown>;
+      const wanted = [...new Set(ids)].filter((id): id is string => id !== null && !cache.has(id));
+      if (wanted.length === 0) return;
+      const found = await this.db
+        .collection<{ _id: string }>(this.names[kind])
+        .find({ _id: { $in: wanted } }, { session })
+        .toArray();
+      for (const id of wanted) cache.set(id, null);
+      for (const doc of found) cache.set(doc._id, doc);
+    };
+    await prefetch(
+      'mails',
+      records.map((r) => mailIdOf(r.event)),
+    );
+    // Keys from the stored mails; a mail created within the chunk takes its keys from its MailRequested,
+    // which is in this list too. Anything still missing is read on demand below.
+    const keys = records.map((r) =>
+      keysFor(r, (docs.mails.get(mailIdOf(r.event) ?? '') as MailView) ?? null),
+    );
+    await prefetch(
+      'orders',
+      keys.map((k) => k.orderId),
+    );
+    await prefetch(
+      'recipients',
+      keys.map((k) => k.email),
+    );
     const load = async <K extends keyof typeof docs>(kind: K, id: string | null) => {
       if (id === null) return null;
-      const cache = docs[kind] as Map<string, unknown>;
-      if (!cache.has(id)) {
-        cache.set(id, await this.db.collection(this.names[kind]).findOne({ _id: id as never }, { session }));
-      }
-      return cache.get(id) as never;
+      await prefetch(kind, [id]);
+      return docs[kind].get(id) as never;
     };
     const days = new Map<string, TemplateDayIncrement[]>();
     for (const record of records) {
@@ -166,35 +192,25 @@ export class ProjectionStore {
       }
     }
     for (const kind of ['mails', 'orders', 'recipients'] as const) {
-      for (const id of dirty[kind]) {
-        const doc = docs[kind].get(id) as { _id: string };
-        await this.db
-          .collection<{ _id: string }>(this.names[kind])
-          .replaceOne({ _id: id }, doc, { session, upsert: true });
-      }
-    }
-    for (const [id, incs] of days) {
-      const inc: Record<string, number> = {};
-      let latencyMax = 0;
-      for (const i of incs) {
-        for (const [k, v] of Object.entries(i.counts)) inc[`counts.${k}`] = (inc[`counts.${k}`] ?? 0) + v;
-        if (i.latencyMs !== undefined) {
-          inc['latencySumMs'] = (inc['latencySumMs'] ?? 0) + i.latencyMs;
-          inc['latencyCount'] = (inc['latencyCount'] ?? 0) + 1;
-          latencyMax = Math.max(latencyMax, i.latencyMs);
-        }
-      }
-      const first = incs[0] as TemplateDayIncrement;
-      await this.col<TemplateDayView>(this.names.templateDays).updateOne(
-        { _id: id },
-        {
-          $inc: { latencySumMs: 0, latencyCount: 0, ...inc },
-          $max: { latencyMaxMs: latencyMax },
-          $setOnInsert: { templateId: first.templateId, day: first.day },
-        },
-        { session, upsert: true },
+      if (dirty[kind].size === 0) continue;
+      await this.db.collection<{ _id: string }>(this.names[kind]).bulkWrite(
+        [...dirty[kind]].map((id) => ({
+          replaceOne: {
+            filter: { _id: id },
+            replacement: docs[kind].get(id) as { _id: string },
+            upsert: true,
+          },
+        })),
+        { session, ordered: false },
       );
     }
+    if (days.size > 0)
+      await this.col<TemplateDayView>(this.names.templateDays).bulkWrite(
+        [...days].map(([id, incs]) => ({
+          updateOne: { filter: { _id: id }, ...dayUpdate(incs), upsert: true },
+        })),
+        { session, ordered: false },
+      );
     return records.length;
   }
 
@@ -205,4 +221,26 @@ export class ProjectionStore {
     );
     for (const name of Object.values(this.names)) if (existing.has(name)) await this.db.dropCollection(name);
   }
+}
+
+/** The counters of one template and day, summed over a chunk's increments: one update. */
+function dayUpdate(incs: readonly TemplateDayIncrement[]) {
+  const inc: Record<string, number> = {};
+  let latencyMax = 0;
+  for (const i of incs) {
+    for (const [k, v] of Object.entries(i.counts)) inc[`counts.${k}`] = (inc[`counts.${k}`] ?? 0) + v;
+    if (i.latencyMs !== undefined) {
+      inc['latencySumMs'] = (inc['latencySumMs'] ?? 0) + i.latencyMs;
+      inc['latencyCount'] = (inc['latencyCount'] ?? 0) + 1;
+      latencyMax = Math.max(latencyMax, i.latencyMs);
+    }
+  }
+  const first = incs[0] as TemplateDayIncrement;
+  return {
+    update: {
+      $inc: { latencySumMs: 0, latencyCount: 0, ...inc },
+      $max: { latencyMaxMs: latencyMax },
+      $setOnInsert: { templateId: first.templateId, day: first.day },
+    },
+  };
 }

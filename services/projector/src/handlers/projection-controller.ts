@@ -21,6 +21,7 @@ export interface ControllerOptions {
   readonly groupPrefix: string;
   readonly topics: readonly string[];
   readonly chunkSize: number;
+  readonly fetch?: { readonly minBytes: number; readonly maxWaitTimeInMs: number };
   readonly switchMaxLag: number;
   readonly dropGraceMs: number;
   readonly logger: Logger;
@@ -119,6 +120,7 @@ export class ProjectionController {
       groupId: groupOf(this.o.groupPrefix, version),
       topics: this.o.topics,
       chunkSize: this.o.chunkSize,
+      ...(this.o.fetch && { fetch: this.o.fetch }),
       logger: this.o.logger.child({ version }),
       metrics: this.o.metrics,
       isActive: () => this.active === version,

@@ -24,6 +24,8 @@ export interface WorkerOptions {
   readonly groupId: string;
   readonly topics: readonly string[];
   readonly chunkSize: number;
+  /** How long a fetch waits for how many bytes (kafkajs): larger chunks at the price of that wait. */
+  readonly fetch?: { readonly minBytes: number; readonly maxWaitTimeInMs: number };
   readonly logger: Logger;
   readonly metrics: ProjectorMetrics;
   /** Poison records go to the DLQ only from the active version: a rebuild must not repeat side effects. */
@@ -40,7 +42,11 @@ export class ProjectionWorker {
   constructor(private readonly o: WorkerOptions) {}
 
   async start(): Promise<void> {
-    const consumer = this.o.kafka.consumer({ groupId: this.o.groupId, allowAutoTopicCreation: false });
+    const consumer = this.o.kafka.consumer({
+      groupId: this.o.groupId,
+      allowAutoTopicCreation: false,
+      ...this.o.fetch,
+    });
     this.consumer = consumer;
     // A new assignment may hand us partitions whose checkpoint differs from the group offset: seek each
     // to its checkpoint at once (if the group offset is at the end, no batch would ever tell us).

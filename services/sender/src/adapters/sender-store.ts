@@ -28,11 +28,21 @@ export class SenderStore {
     await this.mails().createIndex({ status: 1, sendingSince: 1 }, { name: 'in_flight' });
   }
 
-  /** Records a new mail; false when the mail is known already (redelivery, replay): then nothing happens. */
-  async recordRequest(session: ClientSession, state: MailState): Promise<boolean> {
-    if (await this.mails().findOne({ _id: state.mailId }, { session, projection: { _id: 1 } })) return false;
-    await this.mails().insertOne({ _id: state.mailId, ...state }, { session });
-    return true;
+  /** The mail ids among `ids` known already (redelivery, replay): those are never recorded again. */
+  async knownAmong(session: ClientSession, ids: readonly string[]): Promise<Set<string>> {
+    const docs = await this.mails()
+      .find({ _id: { $in: [...ids] } }, { session, projection: { _id: 1 } })
+      .toArray();
+    return new Set(docs.map((d) => d._id));
+  }
+
+  /** Records new mails (none of them known: see knownAmong, in the same transaction). */
+  async recordRequests(session: ClientSession, states: readonly MailState[]): Promise<void> {
+    if (states.length > 0)
+      await this.mails().insertMany(
+        states.map((state) => ({ _id: state.mailId, ...state })),
+        { session },
+      );
   }
 
   /**
@@ -111,6 +121,26 @@ export class SenderStore {
       },
     );
     return result.matchedCount === 1;
+  }
+
+  /**
+   * `finish` (evenIfRecovered) for several mails in one write; true when every one of them still owned
+   * its attempt. When one did not, the caller aborts the transaction (nothing stays written).
+   */
+  async finishAll(
+    session: ClientSession,
+    outcomes: readonly { mailId: string; attempt: number; set: Partial<MailState> }[],
+  ): Promise<boolean> {
+    const result = await this.mails().bulkWrite(
+      outcomes.map(({ mailId, attempt, set }) => ({
+        updateOne: {
+          filter: { _id: mailId, status: { $in: ['sending', 'retrying'] }, attempt } as never,
+          update: { $set: set },
+        },
+      })),
+      { session, ordered: false },
+    );
+    return result.matchedCount === outcomes.length;
   }
 
   async get(mailId: string): Promise<MailState | null> {

@@ -2,7 +2,7 @@
 // dispatcher, so a slow or failing mail never holds back the other mails of its partition.
 import type { MongoClient } from 'mongodb';
 import { mailAddressProblem, type DecodedEvent, type TopicDefinition } from '@mailfleet/contracts';
-import type { HandlerContext } from '@mailfleet/kafka';
+import type { BatchHandler, HandlerContext } from '@mailfleet/kafka';
 import type { Outbox } from '@mailfleet/outbox';
 import { RenderError, parseTemplateData, type TemplateRenderer } from '../adapters/template-renderer';
 import type { SenderStore } from '../adapters/sender-store';
@@ -46,54 +46,97 @@ function invalidReason(
   }
 }
 
-export function createRequestHandler(deps: RequestHandlerDeps) {
-  return async (event: DecodedEvent<'MailRequested'>, ctx: HandlerContext): Promise<void> => {
-    const request = event.payload;
+/** The sender's first state of a requested mail: due now, or failed at once when it can never be sent. */
+function initialState(
+  deps: RequestHandlerDeps,
+  event: DecodedEvent<'MailRequested'>,
+  ctx: HandlerContext,
+  now: Date,
+): { state: MailState; invalid: string | undefined } {
+  const request = event.payload;
+  const invalid = invalidReason(deps, request);
+  const state: MailState = {
+    mailId: request.mailId,
+    status: invalid ? 'failed' : 'requested',
+    attempt: 0,
+    nextAttemptAt: now.getTime(),
+    sendingSince: null,
+    queuedAt: now.getTime(),
+    ambiguousResends: 0,
+    request,
+    cause: {
+      eventId: ctx.envelope.eventId,
+      correlationId: ctx.envelope.correlationId,
+      traceparent: ctx.envelope.traceparent,
+    },
+    messageId: messageIdFor(request.mailId, deps.messageIdDomain),
+    history: invalid
+      ? [{ attempt: 1, errorClass: 'invalid-request', errorMessage: invalid, failedAt: now.getTime() }]
+      : [],
+    sentAt: null,
+  };
+  return { state, invalid };
+}
+
+/**
+ * Records the requests of a chunk in ONE transaction (one read for the known ones, one insert for the
+ * new, one outbox write for the invalid): a fixed number of round trips per chunk. The one-by-one
+ * handler below is this with a chunk of one; the consumer runner falls back to it when a chunk fails.
+ */
+export function createRequestBatchHandler(deps: RequestHandlerDeps): BatchHandler {
+  return async (records) => {
     const now = deps.now();
-    const invalid = invalidReason(deps, request);
-    const state: MailState = {
-      mailId: request.mailId,
-      status: invalid ? 'failed' : 'requested',
-      attempt: 0,
-      nextAttemptAt: now.getTime(),
-      sendingSince: null,
-      queuedAt: now.getTime(),
-      ambiguousResends: 0,
-      request,
-      cause: {
-        eventId: ctx.envelope.eventId,
-        correlationId: ctx.envelope.correlationId,
-        traceparent: ctx.envelope.traceparent,
-      },
-      messageId: messageIdFor(request.mailId, deps.messageIdDomain),
-      history: invalid
-        ? [{ attempt: 1, errorClass: 'invalid-request', errorMessage: invalid, failedAt: now.getTime() }]
-        : [],
-      sentAt: null,
-    };
-    let recorded = false;
+    const all = records.map((r) => ({
+      ...initialState(deps, r.event as DecodedEvent<'MailRequested'>, r.context, now),
+      logger: r.context.logger,
+    }));
+    let fresh: typeof all = [];
     await deps.client.withSession((session) =>
       session.withTransaction(async () => {
-        recorded = await deps.store.recordRequest(session, state);
-        if (recorded && invalid) {
-          await deps.outbox.add(
-            session,
-            mailSendFailed(deps.mailEvents, state, state.history[0]!, null, deps.newId(), now),
-          );
-        }
+        const known = await deps.store.knownAmong(
+          session,
+          all.map((a) => a.state.mailId),
+        );
+        // A replayed request, or the same mail twice in one chunk, is recorded once.
+        fresh = all.filter((a) => {
+          if (known.has(a.state.mailId)) return false;
+          known.add(a.state.mailId);
+          return true;
+        });
+        await deps.store.recordRequests(
+          session,
+          fresh.map((a) => a.state),
+        );
+        await deps.outbox.addMany(
+          session,
+          fresh
+            .filter((a) => a.invalid)
+            .map((a) =>
+              mailSendFailed(deps.mailEvents, a.state, a.state.history[0]!, null, deps.newId(), now),
+            ),
+        );
       }),
     );
-    if (!recorded) {
-      ctx.logger.info({ mailId: request.mailId }, 'mail already known; not sent again');
-      return;
+    const recorded = new Set(fresh.map((a) => a.state.mailId));
+    let accepted = 0;
+    for (const { state, invalid, logger } of all) {
+      if (!recorded.has(state.mailId)) {
+        logger.info({ mailId: state.mailId }, 'mail already known; not sent again');
+      } else if (invalid) {
+        deps.metrics.failures.inc({ class: 'invalid-request' });
+        deps.metrics.failed.inc();
+        logger.warn({ mailId: state.mailId, reason: invalid }, 'invalid mail request');
+      } else {
+        logger.info({ mailId: state.mailId }, 'mail accepted for sending');
+        accepted++;
+      }
     }
-    if (invalid) {
-      deps.metrics.failures.inc({ class: 'invalid-request' });
-      deps.metrics.failed.inc();
-      ctx.logger.warn({ mailId: request.mailId, reason: invalid }, 'invalid mail request');
-      return;
-    }
-    ctx.logger.info({ mailId: request.mailId }, 'mail accepted for sending');
-    deps.onRecorded();
+    if (accepted > 0) deps.onRecorded();
   };
+}
+
+export function createRequestHandler(deps: RequestHandlerDeps) {
+  const batch = createRequestBatchHandler(deps);
+  return (event: DecodedEvent<'MailRequested'>, ctx: HandlerContext): Promise<void> =>
+    batch([{ event, context: ctx }]);
 }

@@ -80,6 +80,63 @@ export class TranslatorStore {
     return true;
   }
 
+  // The batch forms of the above: one round trip each, whatever the number of records.
+
+  /** The event ids among `ids` processed before. */
+  async processedAmong(session: ClientSession, ids: readonly string[]): Promise<Set<string>> {
+    const docs = await this.inbox()
+      .find({ _id: { $in: [...ids] } }, { session, projection: { _id: 1 } })
+      .toArray();
+    return new Set(docs.map((d) => d._id));
+  }
+
+  async recordProcessed(session: ClientSession, entries: readonly InboxEntry[]): Promise<void> {
+    if (entries.length > 0) await this.inbox().insertMany([...entries], { session });
+  }
+
+  async customersById(
+    session: ClientSession,
+    customerIds: readonly string[],
+  ): Promise<Map<string, CustomerReplica>> {
+    if (customerIds.length === 0) return new Map();
+    const docs = await this.customers()
+      .find({ _id: { $in: [...customerIds] } }, { session })
+      .toArray();
+    return new Map(docs.map((d) => [d._id, strip(d)]));
+  }
+
+  async saveAll(
+    session: ClientSession,
+    customers: readonly CustomerReplica[],
+    orders: readonly OrderReplica[],
+  ): Promise<void> {
+    if (customers.length > 0)
+      await this.customers().bulkWrite(
+        customers.map((c) => ({
+          replaceOne: { filter: { _id: c.customerId }, replacement: c, upsert: true },
+        })),
+        { session, ordered: false },
+      );
+    if (orders.length > 0)
+      await this.orders().bulkWrite(
+        orders.map((o) => ({ replaceOne: { filter: { _id: o.orderId }, replacement: o, upsert: true } })),
+        { session, ordered: false },
+      );
+  }
+
+  /** The mail ids among `ids` decided before. */
+  async decidedAmong(session: ClientSession, ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const docs = await this.ledger()
+      .find({ _id: { $in: [...ids] } }, { session, projection: { _id: 1 } })
+      .toArray();
+    return new Set(docs.map((d) => d._id));
+  }
+
+  async recordDecided(session: ClientSession, entries: readonly LedgerEntry[]): Promise<void> {
+    if (entries.length > 0) await this.ledger().insertMany([...entries], { session });
+  }
+
   /**
    * Known customers (known before `knownBefore`) with a mail parked for a fact no later than
    * `readUntil`: the ones a sweep may be able to decide now. One query shape, served by the

@@ -38,12 +38,12 @@ export interface TranslatorDeps {
 }
 
 /** The watermark for a fact at `factAt`: the known one when it has passed the fact, else a fresh look. */
-async function customersReadUntil(deps: TranslatorDeps, factAt: number): Promise<number> {
+export async function customersReadUntil(deps: TranslatorDeps, factAt: number): Promise<number> {
   const known = deps.customersWatermark.current();
   return known >= factAt ? known : deps.customersWatermark.refresh();
 }
 
-const OUTCOME = { request: 'requested', suppress: 'suppressed', reject: 'rejected' } as const;
+export const OUTCOME = { request: 'requested', suppress: 'suppressed', reject: 'rejected' } as const;
 
 export function createTranslatorHandlers(deps: TranslatorDeps): EventHandlers {
   const order = (type: OrderFact['type']) => async (event: DecodedEvent, ctx: HandlerContext) => {
@@ -102,7 +102,7 @@ export function createTranslatorHandlers(deps: TranslatorDeps): EventHandlers {
 }
 
 /** The fact's own time; a producer clock we cannot read counts as "now" (it only shortens a wait). */
-function occurredAtOf(ctx: HandlerContext, now: number): number {
+export function occurredAtOf(ctx: HandlerContext, now: number): number {
   const at = Date.parse(ctx.envelope.occurredAt);
   return Number.isFinite(at) ? at : now;
 }

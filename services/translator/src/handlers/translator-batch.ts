@@ -1,0 +1,161 @@
+// The batch form of the translator's handlers (translator-handlers.ts): the records of one Kafka chunk in
+// ONE transaction — inbox, replica, ledger and outbox of them all — with the same decisions the
+// one-by-one handlers make, record after record, on state that evolves in memory. Reads are one `$in`
+// per collection and writes one bulk per collection, so a chunk costs about ten round trips whatever
+// its size. When it throws, the consumer runner handles the chunk record by record.
+import type { BatchHandler, DecodedRecord } from '@mailfleet/kafka';
+import type { MailDecision } from '../domain/decisions';
+import { onCustomerFact, onOrderFact, type CustomerFact, type OrderFact } from '../domain/translate';
+import type { Cause, CustomerReplica, OrderReplica } from '../domain/translator-state';
+import type { InboxEntry, LedgerEntry } from '../adapters/translator-store';
+import { mailEventOf } from './mail-events';
+import { OUTCOME, customersReadUntil, occurredAtOf, type TranslatorDeps } from './translator-handlers';
+
+const ORDER_FACTS = new Set(['OrderPlaced', 'OrderShipped', 'OrderCancelled']);
+const CUSTOMER_FACTS = new Set([
+  'CustomerRegistered',
+  'CustomerEmailChanged',
+  'CustomerMailPreferencesChanged',
+]);
+
+type Fact =
+  | { readonly kind: 'order'; readonly fact: OrderFact; readonly record: DecodedRecord }
+  | { readonly kind: 'customer'; readonly fact: CustomerFact; readonly record: DecodedRecord };
+
+function factOf(record: DecodedRecord): Fact {
+  const { eventType, payload } = record.event;
+  if (ORDER_FACTS.has(eventType))
+    return { kind: 'order', fact: { type: eventType, payload } as OrderFact, record };
+  if (CUSTOMER_FACTS.has(eventType))
+    return { kind: 'customer', fact: { type: eventType, payload } as CustomerFact, record };
+  throw new Error(`the translator has no rule for ${eventType}`);
+}
+
+export function createTranslatorBatchHandler(deps: TranslatorDeps): BatchHandler {
+  return async (records) => {
+    const facts = records.map(factOf);
+    const nowMs = deps.now().getTime();
+    // Read before the transaction: a look at Kafka must not hold it open. One watermark that has passed
+    // every order fact of the chunk serves them all (it only ever moves forward).
+    const orderTimes = facts
+      .filter((f) => f.kind === 'order')
+      .map((f) => occurredAtOf(f.record.context, nowMs));
+    const readUntil =
+      orderTimes.length > 0
+        ? await customersReadUntil(deps, Math.max(...orderTimes))
+        : deps.customersWatermark.current();
+
+    let emitted: MailDecision[] = [];
+    let duplicates = 0;
+    let parkedDelta = 0;
+    await deps.client.withSession((session) =>
+      session.withTransaction(async () => {
+        emitted = [];
+        parkedDelta = 0;
+        const at = deps.now();
+        const now = at.getTime();
+        const eventIds = facts.map((f) => f.record.context.envelope.eventId);
+        const seen = await deps.store.processedAmong(session, eventIds);
+        // A redelivered record, or the same event twice in one chunk, is handled once.
+        const fresh = facts.filter((f, i) => {
+          const id = eventIds[i]!;
+          if (seen.has(id)) return false;
+          seen.add(id);
+          return true;
+        });
+        duplicates = facts.length - fresh.length;
+        if (fresh.length === 0) return;
+
+        const customers = await deps.store.customersById(session, [
+          ...new Set(fresh.map((f) => f.fact.payload.customerId)),
+        ]);
+        const orderIds = new Set<string>();
+        for (const f of fresh) if (f.kind === 'order') orderIds.add(f.fact.payload.orderId);
+        for (const c of customers.values()) for (const p of c.parked) orderIds.add(p.orderId);
+        const orders: Map<string, OrderReplica> = await deps.store.ordersById(session, [...orderIds]);
+        const dirtyCustomers = new Set<string>();
+        const dirtyOrders = new Set<string>();
+        const decisions: MailDecision[] = [];
+        const inbox: InboxEntry[] = [];
+
+        for (const f of fresh) {
+          const { envelope, source } = f.record.context;
+          const cause: Cause = {
+            eventId: envelope.eventId,
+            correlationId: envelope.correlationId,
+            traceparent: envelope.traceparent,
+          };
+          const context = {
+            cause,
+            occurredAt: occurredAtOf(f.record.context, now),
+            now,
+            customersReadUntil: readUntil,
+            policy: deps.policy,
+          };
+          const before: CustomerReplica | undefined = customers.get(f.fact.payload.customerId);
+          const outcome =
+            f.kind === 'order'
+              ? onOrderFact(f.fact, { order: orders.get(f.fact.payload.orderId), customer: before }, context)
+              : onCustomerFact(f.fact, { customer: before, orders: parkedOrders(before, orders) }, context);
+          customers.set(outcome.customer.customerId, outcome.customer);
+          dirtyCustomers.add(outcome.customer.customerId);
+          if (outcome.order) {
+            orders.set(outcome.order.orderId, outcome.order);
+            dirtyOrders.add(outcome.order.orderId);
+          }
+          decisions.push(...outcome.decisions);
+          parkedDelta += Math.max(0, outcome.customer.parked.length - (before?.parked.length ?? 0));
+          inbox.push({ _id: envelope.eventId, eventType: envelope.eventType, ...source, processedAt: at });
+        }
+
+        await deps.store.recordProcessed(session, inbox);
+        await deps.store.saveAll(
+          session,
+          [...dirtyCustomers].map((id) => customers.get(id)!),
+          [...dirtyOrders].map((id) => orders.get(id)!),
+        );
+        // Ledger first: a mail decided before (by any instance, in any earlier run, or earlier in this
+        // chunk) is never emitted again.
+        const decided = await deps.store.decidedAmong(session, [...new Set(decisions.map((d) => d.mailId))]);
+        const ledger: LedgerEntry[] = [];
+        const events = [];
+        for (const d of decisions) {
+          if (decided.has(d.mailId)) continue;
+          decided.add(d.mailId);
+          const eventId = deps.newId();
+          ledger.push({ _id: d.mailId, outcome: OUTCOME[d.type], eventId, decidedAt: at });
+          events.push(mailEventOf(d, deps.topics, eventId, at));
+          emitted.push(d);
+        }
+        await deps.store.recordDecided(session, ledger);
+        await deps.outbox.addMany(session, events);
+      }),
+    );
+    if (duplicates > 0) deps.metrics.duplicates.inc(duplicates);
+    if (parkedDelta > 0) {
+      deps.onParked?.();
+      deps.metrics.parked.inc(parkedDelta);
+      deps.logger.info({ parked: parkedDelta }, 'mails parked until their customer is known');
+    }
+    for (const d of emitted) {
+      deps.metrics.decisions.inc({ outcome: OUTCOME[d.type], kind: d.kind });
+      deps.logger.info(
+        { mailId: d.mailId, outcome: OUTCOME[d.type], correlationId: d.cause.correlationId },
+        'mail decided',
+      );
+    }
+  };
+}
+
+/** The orders a customer has mails parked for, as the one-by-one handler reads them. */
+function parkedOrders(
+  customer: CustomerReplica | undefined,
+  orders: ReadonlyMap<string, OrderReplica>,
+): Map<string, OrderReplica> {
+  const out = new Map<string, OrderReplica>();
+  for (const p of customer?.parked ?? []) {
+    const o = orders.get(p.orderId);
+    if (o) out.set(p.orderId, o);
+  }
+  return out;
+}
