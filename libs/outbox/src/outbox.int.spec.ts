@@ -1,4 +1,5 @@
 // The outbox against the real broker and the local MongoDB server (or MONGO_URL).
+import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { MongoClient } from 'mongodb';
 import { CUSTOMERS_EVENTS, ORDERS_EVENTS, newEnvelope, type TopicDefinition } from '@mailfleet/contracts';
@@ -230,6 +231,51 @@ test('MongoDB unavailable for a while (stream broken too): the relay reports it,
     await proxied.close();
     await proxy.close();
   }
+});
+
+test('a transaction held open while later ones commit and go out is still published when it commits, and a later writer of its key comes after it (ThreeDotsLabs/watermill#311)', async () => {
+  const orders = await collectTopic(topics[0]!.name);
+  await startRelay();
+  const event = (orderId: string) => ({
+    topic: topics[0]!.name,
+    key: orderId,
+    envelope: newEnvelope({
+      eventType: 'OrderPlaced',
+      producer: 'outbox-test',
+      eventId: randomUUID(),
+      now: new Date(),
+    }),
+    payload: { ...SAMPLE_EVENTS.OrderPlaced, orderId },
+  });
+  const write = (e: ReturnType<typeof event>) =>
+    fixture.client.withSession((s) => s.withTransaction(() => fixture.outbox.add(s, e)));
+
+  // Its record gets its id, time and sequence number now, before the later ones — and commits last.
+  const held = fixture.client.startSession();
+  held.startTransaction();
+  const first = event('o-held');
+  await fixture.outbox.add(held, first);
+  const later = [];
+  for (let i = 0; i < 5; i++) {
+    const e = event(`o-later-${i}`);
+    await write(e);
+    later.push(e.envelope.eventId);
+  }
+  await orders.waitForEventIds(later);
+  // A writer of the same key waits for the held one (the per-key counter) and must be published after it.
+  const second = event('o-held');
+  const secondWrite = write(second);
+  await new Promise((r) => setTimeout(r, 1_000));
+  expect(orders.records.map((r) => r.eventId)).not.toContain(first.envelope.eventId);
+  await held.commitTransaction();
+  await held.endSession();
+  await secondWrite;
+  await orders.waitForEventIds([first.envelope.eventId, second.envelope.eventId]);
+  expect(firstSeenOrderByKey(orders.records).get('o-held')).toEqual([
+    first.envelope.eventId,
+    second.envelope.eventId,
+  ]);
+  await orders.stop();
 });
 
 test('published records are marked with publishedAt and expire after the configured retention (TTL index)', async () => {
