@@ -172,11 +172,15 @@ async function main(): Promise<void> {
       `| raw MongoDB floor: insert + find + update of one document, sequential | ${raw.roundTripsPerSecond.toFixed(0)} round trips/s |`,
       `| fleet's MongoDB operations/s under load vs the raw floor | ${(ops / seconds / raw.roundTripsPerSecond).toFixed(2)} |`,
       '',
-      'Commands per delivered mail by process (their `mongodb_commands_total`, idle not subtracted; the shop is the rest):',
-      '',
-      '| process | commands per mail | by command |',
-      '| --- | --- | --- |',
-      ...perMailBreakdown(commandsBefore, commandsAfter, mails),
+      ...([...commandsAfter.values()].some((c) => Object.keys(c).length > 0)
+        ? [
+            'Commands per delivered mail by process (their `mongodb_commands_total`, idle not subtracted; the shop is the rest):',
+            '',
+            '| process | commands per mail | by command |',
+            '| --- | --- | --- |',
+            ...perMailBreakdown(commandsBefore, commandsAfter, mails),
+          ]
+        : ['(No per-process breakdown: that fleet has no `mongodb_commands_total` counter.)']),
       '',
     ].join('\n');
     console.log(table);

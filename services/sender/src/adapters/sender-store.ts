@@ -47,17 +47,22 @@ export class SenderStore {
 
   /**
    * Claims the next due mail for one attempt: a requested or retrying mail whose time has come. Atomic,
-   * so several sender instances never claim the same attempt. Returns the state before the claim. One
-   * query shape, served by the `due` index (an `$or` with the abandoned claims below scanned the whole
-   * collection on every claim).
+   * so several sender instances never claim the same attempt. Returns the state before the claim.
+   * `retryFirst` says which of the two kinds to try first (the dispatcher gives due retries their turn,
+   * so a stream of new requests never starves them).
+   *
+   * One status per query, each served by the `due` index as an equality prefix and a range: an `$in`
+   * over both made the local stand-in scan every mail on every claim (150 ms at 3,000 mails in the
+   * 10,000-order chaos run, growing with the collection); an `$or` with the abandoned claims did the same
+   * before. mongod would merge the two index ranges; the two queries cost it nothing either.
    */
-  async claimDue(now: number): Promise<MailState | null> {
-    return this.claim(
-      { status: { $in: ['requested', 'retrying'] }, nextAttemptAt: { $lte: now } },
-      {
-        nextAttemptAt: 1,
-      },
-    );
+  async claimDue(now: number, retryFirst = false): Promise<MailState | null> {
+    const order = retryFirst ? (['retrying', 'requested'] as const) : (['requested', 'retrying'] as const);
+    for (const status of order) {
+      const claimed = await this.claim({ status, nextAttemptAt: { $lte: now } }, { nextAttemptAt: 1 });
+      if (claimed) return claimed;
+    }
+    return null;
   }
 
   /**
@@ -82,14 +87,17 @@ export class SenderStore {
 
   /**
    * When the next retry falls due, or undefined when no mail waits for one: how long an idle dispatcher
-   * may sleep. One indexed lookup (claims left by a dead sender are found by the dispatcher's periodic look).
+   * may sleep. Two indexed lookups, one per status (see claimDue; claims left by a dead sender are found
+   * by the dispatcher's periodic look).
    */
   async nextDueAt(): Promise<number | undefined> {
-    const due = await this.mails().findOne(
-      { status: { $in: ['requested', 'retrying'] } },
-      { sort: { nextAttemptAt: 1 }, projection: { nextAttemptAt: 1 } },
+    const due = await Promise.all(
+      (['requested', 'retrying'] as const).map((status) =>
+        this.mails().findOne({ status }, { sort: { nextAttemptAt: 1 }, projection: { nextAttemptAt: 1 } }),
+      ),
     );
-    return due ? Number(due.nextAttemptAt) : undefined;
+    const times = due.filter((d) => d !== null).map((d) => Number(d.nextAttemptAt));
+    return times.length > 0 ? Math.min(...times) : undefined;
   }
 
   /** Renews the claim of a running attempt, so no one takes it for abandoned; false when it was taken. */

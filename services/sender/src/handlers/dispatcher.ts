@@ -43,6 +43,7 @@ export class Dispatcher {
   private wake: (() => void) | undefined;
   private woken = false;
   private lastAbandonedLook = 0;
+  private claims = 0;
 
   constructor(private readonly o: DispatcherOptions) {
     this.bucket = new TokenBucket(o.ratePerSecond, o.now().getTime());
@@ -101,7 +102,9 @@ export class Dispatcher {
       const abandoned = await this.o.store.claimAbandoned(now, this.o.sendingGraceMs);
       if (abandoned) return abandoned;
     }
-    return this.o.store.claimDue(now);
+    // Every fourth claim looks at due retries first: new requests come first otherwise, but never
+    // keep a retry waiting for long under a steady stream of them.
+    return this.o.store.claimDue(now, ++this.claims % 4 === 0);
   }
 
   private async run(): Promise<void> {
