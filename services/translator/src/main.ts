@@ -9,11 +9,8 @@ import { startServiceShell, countMongoCommands, mongoCommandMonitoring } from '@
 import { Outbox, collectionsFor, ensureOutboxIndexes } from '@mailfleet/outbox';
 import { TranslatorStore } from './adapters/translator-store';
 import { translatorEnvSchema } from './config';
-import {
-  createTranslatorHandlers,
-  sweepParkedMails,
-  type TranslatorDeps,
-} from './handlers/translator-handlers';
+import { createTranslatorHandlers, sweepParkedMails } from './handlers/translator-handlers';
+import type { TranslatorDeps } from './handlers/translator-deps';
 import { createTranslatorBatchHandler } from './handlers/translator-batch';
 import { createTranslatorMetrics } from './handlers/translator-metrics';
 import { CustomersWatermark } from './adapters/customers-watermark';

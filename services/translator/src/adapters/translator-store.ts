@@ -39,20 +39,8 @@ export class TranslatorStore {
     await this.ledger().createIndex({ decidedAt: 1 }, { name: 'decided_at' });
   }
 
-  /** Records the event as processed; false when it was processed before (redelivery, replay). */
-  async claim(session: ClientSession, entry: InboxEntry): Promise<boolean> {
-    if (await this.inbox().findOne({ _id: entry._id }, { session, projection: { _id: 1 } })) return false;
-    await this.inbox().insertOne(entry, { session });
-    return true;
-  }
-
   async customer(session: ClientSession, customerId: string): Promise<CustomerReplica | undefined> {
     const doc = await this.customers().findOne({ _id: customerId }, { session });
-    return doc ? strip(doc) : undefined;
-  }
-
-  async order(session: ClientSession, orderId: string): Promise<OrderReplica | undefined> {
-    const doc = await this.orders().findOne({ _id: orderId }, { session });
     return doc ? strip(doc) : undefined;
   }
 

@@ -9,7 +9,7 @@ import { onCustomerFact, onOrderFact, type CustomerFact, type OrderFact } from '
 import type { Cause, CustomerReplica, OrderReplica } from '../domain/translator-state';
 import type { InboxEntry, LedgerEntry } from '../adapters/translator-store';
 import { mailEventOf } from './mail-events';
-import { OUTCOME, customersReadUntil, occurredAtOf, type TranslatorDeps } from './translator-handlers';
+import { OUTCOME, customersReadUntil, occurredAtOf, type TranslatorDeps } from './translator-deps';
 
 const ORDER_FACTS = new Set(['OrderPlaced', 'OrderShipped', 'OrderCancelled']);
 const CUSTOMER_FACTS = new Set([

@@ -1,161 +1,28 @@
-// Glue: decode -> domain -> persist. Each event is handled in ONE MongoDB transaction that claims its
-// event id in the inbox, updates the replica, records each mail in the ledger and adds the mail events
-// to the outbox. The consumer commits the offset only after that transaction (docs/translator.md).
-import type { ClientSession, MongoClient } from 'mongodb';
+// Glue: decode -> domain -> persist. Each event (or chunk of events, translator-batch.ts) is handled in
+// ONE MongoDB transaction that claims its event id in the inbox, updates the replica, records each mail
+// in the ledger and adds the mail events to the outbox. The consumer commits the offset only after that
+// transaction (docs/translator.md). The periodic sweep over parked mails lives here too.
+import type { ClientSession } from 'mongodb';
 import type { DecodedEvent } from '@mailfleet/contracts';
 import type { EventHandlers, HandlerContext } from '@mailfleet/kafka';
-import type { Logger } from '@mailfleet/logger';
-import type { Outbox } from '@mailfleet/outbox';
-import type { MailDecision, TranslatorPolicy } from '../domain/decisions';
-import {
-  expireParked,
-  onCustomerFact,
-  onOrderFact,
-  releaseSettled,
-  type CustomerFact,
-  type OrderFact,
-  type Outcome,
-} from '../domain/translate';
-import type { Cause, CustomerReplica } from '../domain/translator-state';
-import type { TranslatorStore } from '../adapters/translator-store';
-import { mailEventOf, type MailTopics } from './mail-events';
-import type { TranslatorMetrics } from './translator-metrics';
-
-export interface TranslatorDeps {
-  readonly client: MongoClient;
-  readonly store: TranslatorStore;
-  readonly outbox: Outbox;
-  readonly policy: TranslatorPolicy;
-  readonly topics: MailTopics;
-  readonly metrics: TranslatorMetrics;
-  readonly logger: Logger;
-  readonly now: () => Date;
-  readonly newId: () => string;
-  /** How far customers.events has been read (adapters/customers-watermark). */
-  readonly customersWatermark: { current(): number; refresh(): Promise<number> };
-  /** Told whenever a mail is parked, so the sweep looks again soon (it is slow while nothing is parked here). */
-  onParked?: () => void;
-}
-
-/** The watermark for a fact at `factAt`: the known one when it has passed the fact, else a fresh look. */
-export async function customersReadUntil(deps: TranslatorDeps, factAt: number): Promise<number> {
-  const known = deps.customersWatermark.current();
-  return known >= factAt ? known : deps.customersWatermark.refresh();
-}
-
-export const OUTCOME = { request: 'requested', suppress: 'suppressed', reject: 'rejected' } as const;
+import type { MailDecision } from '../domain/decisions';
+import { expireParked, releaseSettled, type Outcome } from '../domain/translate';
+import { mailEventOf } from './mail-events';
+import { createTranslatorBatchHandler } from './translator-batch';
+import { OUTCOME, type TranslatorDeps } from './translator-deps';
 
 export function createTranslatorHandlers(deps: TranslatorDeps): EventHandlers {
-  const order = (type: OrderFact['type']) => async (event: DecodedEvent, ctx: HandlerContext) => {
-    const fact = { type, payload: event.payload } as OrderFact;
-    // Read before the transaction: a look at Kafka must not hold it open.
-    const readUntil = await customersReadUntil(deps, occurredAtOf(ctx, deps.now().getTime()));
-    await handle(deps, ctx, async (session, cause, now) => {
-      const state = {
-        order: await deps.store.order(session, fact.payload.orderId),
-        customer: await deps.store.customer(session, fact.payload.customerId),
-      };
-      return {
-        before: state.customer,
-        outcome: onOrderFact(fact, state, {
-          cause,
-          occurredAt: occurredAtOf(ctx, now),
-          now,
-          customersReadUntil: readUntil,
-          policy: deps.policy,
-        }),
-      };
-    });
-  };
-  const customer = (type: CustomerFact['type']) => async (event: DecodedEvent, ctx: HandlerContext) => {
-    const fact = { type, payload: event.payload } as CustomerFact;
-    await handle(deps, ctx, async (session, cause, now) => {
-      const current = await deps.store.customer(session, fact.payload.customerId);
-      const orders = await deps.store.ordersById(
-        session,
-        (current?.parked ?? []).map((p) => p.orderId),
-      );
-      return {
-        before: current,
-        outcome: onCustomerFact(
-          fact,
-          { customer: current, orders },
-          {
-            cause,
-            occurredAt: occurredAtOf(ctx, now),
-            now,
-            customersReadUntil: deps.customersWatermark.current(),
-            policy: deps.policy,
-          },
-        ),
-      };
-    });
-  };
+  // One record is a chunk of one: the same transaction, the same code as a batch (translator-batch.ts).
+  const batch = createTranslatorBatchHandler(deps);
+  const one = (event: DecodedEvent, context: HandlerContext) => batch([{ event, context }]);
   return {
-    OrderPlaced: order('OrderPlaced'),
-    OrderShipped: order('OrderShipped'),
-    OrderCancelled: order('OrderCancelled'),
-    CustomerRegistered: customer('CustomerRegistered'),
-    CustomerEmailChanged: customer('CustomerEmailChanged'),
-    CustomerMailPreferencesChanged: customer('CustomerMailPreferencesChanged'),
+    OrderPlaced: one,
+    OrderShipped: one,
+    OrderCancelled: one,
+    CustomerRegistered: one,
+    CustomerEmailChanged: one,
+    CustomerMailPreferencesChanged: one,
   };
-}
-
-/** The fact's own time; a producer clock we cannot read counts as "now" (it only shortens a wait). */
-export function occurredAtOf(ctx: HandlerContext, now: number): number {
-  const at = Date.parse(ctx.envelope.occurredAt);
-  return Number.isFinite(at) ? at : now;
-}
-
-async function handle(
-  deps: TranslatorDeps,
-  ctx: HandlerContext,
-  decide: (
-    session: ClientSession,
-    cause: Cause,
-    now: number,
-  ) => Promise<{ before: CustomerReplica | undefined; outcome: Outcome }>,
-): Promise<void> {
-  const cause: Cause = {
-    eventId: ctx.envelope.eventId,
-    correlationId: ctx.envelope.correlationId,
-    traceparent: ctx.envelope.traceparent,
-  };
-  let emitted: MailDecision[] = [];
-  let duplicate = false;
-  let parkedDelta = 0;
-  await deps.client.withSession((session) =>
-    session.withTransaction(async () => {
-      emitted = [];
-      parkedDelta = 0;
-      const now = deps.now();
-      duplicate = !(await deps.store.claim(session, {
-        _id: ctx.envelope.eventId,
-        eventType: ctx.envelope.eventType,
-        ...ctx.source,
-        processedAt: now,
-      }));
-      if (duplicate) return;
-      const { before, outcome } = await decide(session, cause, now.getTime());
-      await persist(deps, session, outcome);
-      emitted = await emit(deps, session, outcome.decisions, now);
-      parkedDelta = outcome.customer.parked.length - (before?.parked.length ?? 0);
-    }),
-  );
-  if (duplicate) {
-    deps.metrics.duplicates.inc();
-    ctx.logger.debug('event already processed; skipped');
-    return;
-  }
-  if (parkedDelta > 0) {
-    deps.onParked?.();
-    deps.metrics.parked.inc(parkedDelta);
-    ctx.logger.info('mail parked until the customer is known');
-  }
-  for (const d of emitted) {
-    deps.metrics.decisions.inc({ outcome: OUTCOME[d.type], kind: d.kind });
-    ctx.logger.info({ mailId: d.mailId, outcome: OUTCOME[d.type] }, 'mail decided');
-  }
 }
 
 async function persist(deps: TranslatorDeps, session: ClientSession, outcome: Outcome): Promise<void> {
