@@ -63,6 +63,32 @@ export interface ConsumerRunnerOptions {
   readonly now?: () => Date;
 }
 
+/** The fields every log line about a record carries, and what its handler gets with it. */
+function recordContext(source: RecordSource, envelope: Envelope, message: KafkaMessage, logger: Logger) {
+  const fields = { correlationId: envelope.correlationId, eventId: envelope.eventId, ...source };
+  const context: HandlerContext = {
+    source,
+    envelope,
+    key: message.key?.toString() ?? null,
+    logger: logger.child(fields),
+  };
+  return { fields, context };
+}
+
+/**
+ * Runs `work` while heartbeating: a handler can wait a long time on MongoDB (an outage, server
+ * selection), and heartbeats keep the group membership meanwhile, so the partition is not handed to
+ * another member mid-record.
+ */
+async function whileHeartbeating<T>(heartbeat: () => Promise<void>, work: () => Promise<T>): Promise<T> {
+  const ticker = setInterval(() => void heartbeat().catch(() => undefined), 3_000);
+  try {
+    return await work();
+  } finally {
+    clearInterval(ticker);
+  }
+}
+
 class DeadLetterWriteError extends MailfleetError {
   override name = 'DeadLetterWriteError';
 }
@@ -186,27 +212,20 @@ export class ConsumerRunner {
           ignored.push(event.eventType);
           continue;
         }
-        const context = { correlationId: envelope.correlationId, eventId: envelope.eventId, ...source };
-        records.push({
-          event,
-          context: { source, envelope, key: message.key?.toString() ?? null, logger: logger.child(context) },
-        });
+        records.push({ event, context: recordContext(source, envelope, message, logger).context });
       }
     } catch {
       return false;
     }
-    const ticker = setInterval(() => void heartbeat().catch(() => undefined), 3_000);
     const end = this.metrics.handlerSeconds.startTimer({ group: groupId, topic, event_type: 'batch' });
     try {
-      if (records.length > 0) await batch.handler(records);
+      if (records.length > 0) await whileHeartbeating(heartbeat, () => batch.handler(records));
     } catch (err) {
       logger.warn(
         { err, topic, partition, records: records.length, errorClass: classifyError(err) },
         'batch failed; handling its records one by one',
       );
       return false;
-    } finally {
-      clearInterval(ticker);
     }
     end();
     for (const r of records)
@@ -246,33 +265,13 @@ export class ConsumerRunner {
           });
           return true;
         }
-        const context = {
-          correlationId: envelope.correlationId,
-          eventId: envelope.eventId,
-          topic: source.topic,
-          partition: source.partition,
-          offset: source.offset,
-        };
+        const { fields, context } = recordContext(source, envelope, message, logger);
         const end = this.metrics.handlerSeconds.startTimer({
           group: groupId,
           topic: source.topic,
           event_type: eventType,
         });
-        // A handler can wait a long time on MongoDB (an outage, server selection): heartbeats keep the
-        // group membership meanwhile, so the partition is not handed to another member mid-record.
-        const ticker = setInterval(() => void heartbeat().catch(() => undefined), 3_000);
-        try {
-          await withLogContext(context, () =>
-            handler(decoded, {
-              source,
-              envelope,
-              key: message.key?.toString() ?? null,
-              logger: logger.child(context),
-            }),
-          );
-        } finally {
-          clearInterval(ticker);
-        }
+        await whileHeartbeating(heartbeat, () => withLogContext(fields, () => handler(decoded, context)));
         end();
         this.metrics.records.inc({
           group: groupId,

@@ -3,13 +3,13 @@
 // one-by-one handlers make, record after record, on state that evolves in memory. Reads are one `$in`
 // per collection and writes one bulk per collection, so a chunk costs about ten round trips whatever
 // its size. When it throws, the consumer runner handles the chunk record by record.
-import type { BatchHandler, DecodedRecord } from '@mailfleet/kafka';
+import type { BatchHandler, DecodedRecord, HandlerContext } from '@mailfleet/kafka';
 import type { MailDecision } from '../domain/decisions';
 import { onCustomerFact, onOrderFact, type CustomerFact, type OrderFact } from '../domain/translate';
 import type { Cause, CustomerReplica, OrderReplica } from '../domain/translator-state';
 import type { InboxEntry, LedgerEntry } from '../adapters/translator-store';
 import { mailEventOf } from './mail-events';
-import { OUTCOME, customersReadUntil, occurredAtOf, type TranslatorDeps } from './translator-deps';
+import { OUTCOME, type TranslatorDeps } from './translator-deps';
 
 const ORDER_FACTS = new Set(['OrderPlaced', 'OrderShipped', 'OrderCancelled']);
 const CUSTOMER_FACTS = new Set([
@@ -158,4 +158,16 @@ function parkedOrders(
     if (o) out.set(p.orderId, o);
   }
   return out;
+}
+
+/** The watermark for a fact at `factAt`: the known one when it has passed the fact, else a fresh look. */
+async function customersReadUntil(deps: TranslatorDeps, factAt: number): Promise<number> {
+  const known = deps.customersWatermark.current();
+  return known >= factAt ? known : deps.customersWatermark.refresh();
+}
+
+/** The fact's own time; a producer clock we cannot read counts as "now" (it only shortens a wait). */
+function occurredAtOf(ctx: HandlerContext, now: number): number {
+  const at = Date.parse(ctx.envelope.occurredAt);
+  return Number.isFinite(at) ? at : now;
 }

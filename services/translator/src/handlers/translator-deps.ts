@@ -1,6 +1,5 @@
-// What the translator's handlers and its sweep work with, and the small helpers they share.
+// What the translator's handlers and its sweep work with.
 import type { MongoClient } from 'mongodb';
-import type { HandlerContext } from '@mailfleet/kafka';
 import type { Logger } from '@mailfleet/logger';
 import type { Outbox } from '@mailfleet/outbox';
 import type { TranslatorPolicy } from '../domain/decisions';
@@ -24,16 +23,4 @@ export interface TranslatorDeps {
   onParked?: () => void;
 }
 
-/** The watermark for a fact at `factAt`: the known one when it has passed the fact, else a fresh look. */
-export async function customersReadUntil(deps: TranslatorDeps, factAt: number): Promise<number> {
-  const known = deps.customersWatermark.current();
-  return known >= factAt ? known : deps.customersWatermark.refresh();
-}
-
 export const OUTCOME = { request: 'requested', suppress: 'suppressed', reject: 'rejected' } as const;
-
-/** The fact's own time; a producer clock we cannot read counts as "now" (it only shortens a wait). */
-export function occurredAtOf(ctx: HandlerContext, now: number): number {
-  const at = Date.parse(ctx.envelope.occurredAt);
-  return Number.isFinite(at) ? at : now;
-}
