@@ -27,6 +27,11 @@ export interface RebuildRequest {
   /** 'earliest', or the epoch ms the rebuild starts from. */
   readonly from: 'earliest' | number;
   readonly requestedAt: number;
+  /**
+   * Whether the projector switches readers to the version once it has caught up. False for a rebuild
+   * from a point in time unless the operator accepted a partial version; absent (older requests) = true.
+   */
+  readonly autoSwitch?: boolean;
 }
 
 export interface ProjectionMeta {

@@ -134,14 +134,23 @@ export async function createProjectorFixture(partitions = 3) {
       processes.push(p);
       return { process: p, opsUrl: `http://127.0.0.1:${opsPort}` };
     },
-    /** Runs the rebuild command against `db` (without blocking the test's other loops). */
+    /** Runs `ops projection rebuild` against `db` (without blocking the test's other loops). */
     async rebuild(db: Db, args: readonly string[] = []) {
       try {
         const { stdout, stderr } = await promisify(execFile)(
           process.execPath,
-          ['--import', 'tsx', path.join(repoRoot, 'services/projector/src/rebuild-cli.ts'), ...args],
-          // The command opens no ops port; any valid number does.
-          { cwd: repoRoot, env: { ...process.env, ...envFor(db.databaseName, 9464, {}) }, encoding: 'utf8' },
+          ['--import', 'tsx', path.join(repoRoot, 'tools/ops/cli.ts'), 'projection', 'rebuild', ...args],
+          {
+            cwd: repoRoot,
+            env: {
+              ...process.env,
+              // The command opens no ops port; any valid number does.
+              ...envFor(db.databaseName, 9464, {}),
+              PROJECTIONS_DB: db.databaseName,
+              OPS_DB: `${db.databaseName}_ops`,
+            },
+            encoding: 'utf8',
+          },
         );
         return { status: 0, output: `${stdout}${stderr}` };
       } catch (err) {

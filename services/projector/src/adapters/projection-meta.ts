@@ -36,8 +36,9 @@ export class ProjectionMetaStore {
     version: number,
     from: 'earliest' | number,
     now: number,
+    autoSwitch = true,
   ): Promise<RebuildRequest> {
-    const request: RebuildRequest = { version, from, requestedAt: now };
+    const request: RebuildRequest = { version, from, requestedAt: now, autoSwitch };
     const result = await this.col.updateOne(
       { _id: 'projections', building: null, active },
       { $set: { building: request } },
@@ -51,6 +52,15 @@ export class ProjectionMetaStore {
     const result = await this.col.updateOne(
       { _id: 'projections', active: from, 'building.version': to },
       { $set: { active: to, building: null, switchedAt: now }, $addToSet: { retired: from } },
+    );
+    return result.modifiedCount === 1;
+  }
+
+  /** Gives up the rebuild into `version` (its collections are dropped by the caller); false when none runs. */
+  async abandonRebuild(version: number): Promise<boolean> {
+    const result = await this.col.updateOne(
+      { _id: 'projections', 'building.version': version },
+      { $set: { building: null } },
     );
     return result.modifiedCount === 1;
   }

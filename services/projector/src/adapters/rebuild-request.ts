@@ -14,6 +14,8 @@ export async function requestRebuild(args: {
   readonly topics: readonly string[];
   readonly from: 'earliest' | number;
   readonly now: number;
+  /** Switch readers once caught up even though the version starts at `from` (a partial history). */
+  readonly partial?: boolean;
 }): Promise<RebuildRequest> {
   const { active, version } = await args.meta.nextVersion();
   const store = new ProjectionStore(args.client, args.db, version);
@@ -27,5 +29,6 @@ export async function requestRebuild(args: {
       }
     }
   }
-  return args.meta.requestRebuild(active, version, args.from, args.now);
+  const autoSwitch = args.from === 'earliest' || args.partial === true;
+  return args.meta.requestRebuild(active, version, args.from, args.now, autoSwitch);
 }

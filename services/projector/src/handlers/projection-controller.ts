@@ -6,6 +6,7 @@ import type { Db, MongoClient } from 'mongodb';
 import type { EventCodec } from '@mailfleet/contracts';
 import type { Logger } from '@mailfleet/logger';
 import type { ProjectionMetaStore } from '../adapters/projection-meta';
+import { projectionLag } from '../adapters/projection-lag';
 import { ProjectionStore } from '../adapters/projection-store';
 import { ProjectionWorker } from './projection-worker';
 import type { ProjectorMetrics } from './projector-metrics';
@@ -47,17 +48,8 @@ export class ProjectionController {
   }
 
   /** Records the version still has to apply, over every partition of its topics. */
-  async lagOf(store: ProjectionStore): Promise<number> {
-    const checkpoints = new Map((await store.checkpoints()).map((c) => [c._id, BigInt(c.offset)]));
-    let lag = 0n;
-    for (const topic of this.o.topics) {
-      for (const o of await this.o.admin.fetchTopicOffsets(topic)) {
-        const done = checkpoints.get(`${topic}:${o.partition}`) ?? BigInt(o.low) - 1n;
-        const remaining = BigInt(o.high) - 1n - done;
-        if (remaining > 0n) lag += remaining;
-      }
-    }
-    return Number(lag);
+  lagOf(store: ProjectionStore): Promise<number> {
+    return projectionLag(this.o.admin, store, this.o.topics);
   }
 
   /** One round: start and stop workers, switch a caught-up rebuild, drop retired versions. */
@@ -76,7 +68,10 @@ export class ProjectionController {
     if (meta.building) {
       const lag = await this.lagOf(this.store(meta.building.version));
       this.o.metrics.rebuildLag.set(lag);
+      // A rebuild from a point in time holds only part of the history: readers move to it only when the
+      // operator said so (`ops projection rebuild --from … --partial`, or `ops projection switch`).
       if (
+        meta.building.autoSwitch !== false &&
         lag <= this.o.switchMaxLag &&
         (await this.o.meta.switchTo(meta.active, meta.building.version, now))
       ) {
