@@ -9,6 +9,7 @@ import { registerOutbox } from './commands/outbox';
 import { registerProjection } from './commands/projection';
 import { registerReplay } from './commands/replay';
 import { registerTopics } from './commands/topics';
+import { registerTranslator } from './commands/translator';
 import { EXIT } from './ops-errors';
 
 export function opsProgram(): Command {
@@ -24,6 +25,7 @@ export function opsProgram(): Command {
   registerOutbox(program);
   registerProjection(program);
   registerTopics(program);
+  registerTranslator(program);
   // Subcommands inherit the usage-error behaviour (exit 2 instead of commander's exit 1).
   for (const cmd of program.commands) {
     cmd.exitOverride();

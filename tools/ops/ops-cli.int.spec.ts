@@ -118,6 +118,35 @@ test('replaying the translator and the sender from the earliest offsets sends no
     ['ops-test', 'replay test'],
     ['ops-test', 'replay test'],
   ]);
+
+  // The replica rebuilt from the topics: emptied (the ledger of decided mails kept), replayed, equal again.
+  const replica = () =>
+    f.mongo
+      .db(f.dbs.translator)
+      .collection('translator_customers')
+      .find({}, { projection: { _id: 1, email: 1 } })
+      .sort({ _id: 1 })
+      .toArray();
+  const customers = await replica();
+  await f.stop('translator');
+  const reset = await f.cli('--json', 'translator', 'reset-replica', '--yes', '--reason', 'replica test');
+  expect(reset.json()).toMatchObject({ removed: { translator_customers: 2, translator_inbox: 6 } });
+  const again = await f.cli(
+    '--json',
+    'replay',
+    '--group',
+    f.groups.translator,
+    '--to-earliest',
+    '--execute',
+    '--yes',
+    '--reason',
+    'rebuild replica',
+  );
+  expect(again.json<ReplayPlan>().effect).toMatchObject({ alreadyProcessed: 0, wouldAct: 0 });
+  await f.start('translator');
+  await f.settle();
+  expect(await replica()).toEqual(customers);
+  expect((await f.sink.messages()).length).toBe(before);
 });
 
 test('a dead letter fixed and redriven is delivered exactly once; a second redrive does nothing', async () => {

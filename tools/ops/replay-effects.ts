@@ -1,20 +1,32 @@
-// What re-reading records would do, from the services' own ledgers: the translator skips every event id
-// in its inbox, the sender every mail id it has recorded. Records the ledgers do not know are the ones a
-// replay acts on (e.g. records that were dead-lettered, or lost to a bug being replayed away).
+// What re-reading records would do, from the services' own ledgers. The translator skips every event id
+// in its inbox, and decides a mail only when its ledger has no decision for it; the sender skips every
+// mail id it has recorded. So a replay sends only what the ledgers do not know: records that were
+// dead-lettered, or lost to the bug a replay is meant to repair.
+import { mailIdOfOrderFact, type OrderFact } from '../../services/translator/src/domain/translate';
 import type { OpsContext } from './ops-context';
 import type { ReplayMove } from './replay-plan';
 import { readRanges } from './topic-reader';
 
 export interface ReplayEffect {
-  /** Which ledger was asked. */
-  readonly ledger: 'translator_inbox' | 'sender_mails';
+  readonly service: 'translator' | 'sender';
   readonly recordsRead: number;
   /** Records the service has processed before: re-reading them does nothing. */
   readonly alreadyProcessed: number;
-  /**
-   * Translator: unprocessed facts, each of which may request mails. Sender: mails that would be sent.
-   */
+  /** Mails the replay would request (translator) or send (sender). */
   readonly wouldAct: number;
+}
+
+const ORDER_FACTS = new Set<string>(['OrderPlaced', 'OrderShipped', 'OrderCancelled']);
+
+async function unknownAmong(ctx: OpsContext, db: string, collection: string, ids: readonly string[]) {
+  const col = (await ctx.db(db)).collection<{ _id: string }>(collection);
+  const known = new Set<string>();
+  for (let i = 0; i < ids.length; i += 1_000)
+    for (const d of await col
+      .find({ _id: { $in: ids.slice(i, i + 1_000) } }, { projection: { _id: 1 } })
+      .toArray())
+      known.add(d._id);
+  return ids.filter((id) => !known.has(id));
 }
 
 /** The effect of `moves` for the translator or the sender group; undefined for any other group. */
@@ -23,28 +35,54 @@ export async function replayEffect(
   group: string,
   moves: readonly ReplayMove[],
 ): Promise<ReplayEffect | undefined> {
-  const kind =
+  const service =
     group === ctx.env.TRANSLATOR_GROUP ? 'translator' : group === ctx.env.SENDER_GROUP ? 'sender' : undefined;
-  if (!kind) return undefined;
-  const ids: string[] = [];
+  if (!service) return undefined;
+  const records: { id: string; type: string; key: string }[] = [];
   const admin = await ctx.admin();
-  const byTopic = new Map<string, ReplayMove[]>();
-  for (const m of moves.filter((m) => m.reread > 0n))
-    byTopic.set(m.topic, [...(byTopic.get(m.topic) ?? []), m]);
-  for (const [topic, ms] of byTopic) {
-    const ranges = ms.map((m) => ({ partition: m.partition, from: m.to, to: m.from }));
+  for (const topic of new Set(moves.filter((m) => m.reread > 0n).map((m) => m.topic))) {
+    const ranges = moves
+      .filter((m) => m.topic === topic && m.reread > 0n)
+      .map((m) => ({ partition: m.partition, from: m.to, to: m.from }));
     await readRanges(ctx.kafka, admin, topic, ranges, ({ message }) => {
-      // The translator dedupes by event id, the sender by mail id (the record key of mail.requested).
-      const id = kind === 'translator' ? message.headers?.['event-id']?.toString() : message.key?.toString();
-      ids.push(id ?? '');
+      records.push({
+        id: message.headers?.['event-id']?.toString() ?? '',
+        type: message.headers?.['event-type']?.toString() ?? '',
+        key: message.key?.toString() ?? '',
+      });
     });
   }
-  const db = await ctx.db(kind === 'translator' ? ctx.env.TRANSLATOR_DB : ctx.env.SENDER_DB);
-  const ledger = kind === 'translator' ? 'translator_inbox' : 'sender_mails';
-  let known = 0;
-  for (let i = 0; i < ids.length; i += 1_000) {
-    const chunk = ids.slice(i, i + 1_000);
-    known += await db.collection<{ _id: string }>(ledger).countDocuments({ _id: { $in: chunk } });
+  if (service === 'sender') {
+    // The sender deduplicates by mail id, the key of mail.requested.
+    const unsent = await unknownAmong(
+      ctx,
+      ctx.env.SENDER_DB,
+      'sender_mails',
+      records.map((r) => r.key),
+    );
+    return {
+      service,
+      recordsRead: records.length,
+      alreadyProcessed: records.length - unsent.length,
+      wouldAct: unsent.length,
+    };
   }
-  return { ledger, recordsRead: ids.length, alreadyProcessed: known, wouldAct: ids.length - known };
+  const fresh = new Set(
+    await unknownAmong(
+      ctx,
+      ctx.env.TRANSLATOR_DB,
+      'translator_inbox',
+      records.map((r) => r.id),
+    ),
+  );
+  const mailIds = records
+    .filter((r) => fresh.has(r.id) && ORDER_FACTS.has(r.type))
+    .map((r) => mailIdOfOrderFact(r.type as OrderFact['type'], r.key));
+  const undecided = await unknownAmong(ctx, ctx.env.TRANSLATOR_DB, 'translator_mails', [...new Set(mailIds)]);
+  return {
+    service,
+    recordsRead: records.length,
+    alreadyProcessed: records.length - fresh.size,
+    wouldAct: undecided.length,
+  };
 }

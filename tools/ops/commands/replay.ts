@@ -112,7 +112,7 @@ function replayText(p: {
     skipped: bigint;
   }[];
   recordsToReread: bigint;
-  effect: { ledger: string; alreadyProcessed: number; wouldAct: number } | null;
+  effect: { service: string; recordsRead: number; alreadyProcessed: number; wouldAct: number } | null;
 }): string {
   const lines = [
     table([
@@ -123,9 +123,9 @@ function replayText(p: {
   ];
   if (p.effect)
     lines.push(
-      p.effect.ledger === 'sender_mails'
-        ? `mails that would be sent: ${p.effect.wouldAct} (${p.effect.alreadyProcessed} already recorded by the sender)`
-        : `facts not yet processed (may request mails): ${p.effect.wouldAct} (${p.effect.alreadyProcessed} already in the translator's inbox: they request nothing)`,
+      p.effect.service === 'sender'
+        ? `mails that would be sent: ${p.effect.wouldAct} (${p.effect.alreadyProcessed} of ${p.effect.recordsRead} already recorded by the sender)`
+        : `mails that would be requested: ${p.effect.wouldAct} (${p.effect.alreadyProcessed} of ${p.effect.recordsRead} facts already in the translator's inbox; mails already decided are never decided again)`,
     );
   if (p.liveMembers.length > 0)
     lines.push(

@@ -81,6 +81,10 @@ const KIND_OF: Readonly<Record<OrderFact['type'], MailKind>> = {
   OrderCancelled: 'cancellation-notice',
 };
 
+/** The mail an order fact makes due (one per fact kind and order): what the ledger records as decided. */
+export const mailIdOfOrderFact = (type: OrderFact['type'], orderId: string): string =>
+  mailIdOf(KIND_OF[type], orderId);
+
 /**
  * An order fact: update the order replica; the mail it makes due is decided, or parked on the customer
  * while the customer is unknown or has only just become known (isSettledFor).
