@@ -8,6 +8,7 @@ import { createShopFixture, generateLoad } from '@mailfleet/example-orders';
 import { stackEndpoints } from '@mailfleet/config';
 import { dashboardAccess } from './dashboard-access';
 import { SHOP_DB } from './fleet-processes';
+import { firstSentOrder } from './sent-order';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 
@@ -75,7 +76,11 @@ async function main(): Promise<void> {
   const access = dashboardAccess(repoRoot);
   const facts = summary.committed;
   const count = (type: string) => facts.filter((f) => f.eventType === type).length;
-  const firstOrder = facts.find((f) => f.eventType === 'OrderPlaced')?.key;
+  const orderIds = facts.filter((f) => f.eventType === 'OrderPlaced').map((f) => f.key);
+  // Suggest an order whose mail went out: the first ones may still be waiting for their customer.
+  process.stdout.write('waiting for the first mail to be sent ');
+  const sentOrder = await firstSentOrder(stack.mongoUrl, orderIds, 120_000, () => process.stdout.write('.'));
+  process.stdout.write('\n');
   console.log(
     [
       '',
@@ -83,7 +88,9 @@ async function main(): Promise<void> {
         `${count('OrderShipped')} shipments, ${count('OrderCancelled')} cancellations); ${summary.aborted} commands rolled back on purpose, never published`,
       '',
       `  dashboard:  ${access.url}`,
-      firstOrder ? `              search for order ${firstOrder}` : '',
+      sentOrder
+        ? `              search for order ${sentOrder} (its mail was sent)`
+        : '              no mail of these orders was sent within 2 minutes: is the fleet running (npm start)?',
       `  the mails:  ${stack.smtpApiUrl}/api/messages   (the local SMTP sink's API; production sends through your SMTP server)`,
       '',
     ]
