@@ -57,6 +57,7 @@ export const MAIL_EVENTS: TopicDefinition = {
     'MailBounced',
     'MailSuppressed',
     'MailRequestRejected',
+    'MailParked',
   ],
 };
 

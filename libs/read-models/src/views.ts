@@ -10,6 +10,8 @@ export interface Position {
 }
 
 export type MailStatus =
+  /** Due, but waiting for its customer to be known to the translator (MailParked). */
+  | 'parked'
   | 'requested'
   | 'retrying'
   /** The outcome of an attempt is unknown (connection lost after the final dot, sender died). */
@@ -23,6 +25,7 @@ export type MailStatus =
   | 'bounced';
 
 export type TimelineType =
+  | 'parked'
   | 'requested'
   | 'attempt-failed'
   | 'ambiguous'

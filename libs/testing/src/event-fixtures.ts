@@ -115,4 +115,13 @@ export const SAMPLE_EVENTS: { readonly [T in EventType]: EventPayloads[T] } = {
     reason: 'customer c-77 was never registered; check the customers.events feed of the customer service',
     rejectedAt: t + 60_000,
   },
+  MailParked: {
+    mailId: 'order-confirmation:o-3003',
+    customerId: 'c-88',
+    orderId: 'o-3003',
+    templateId: 'order-confirmation',
+    reason: 'waiting for customer c-88: not known to the translator yet',
+    parkedAt: t + 1_000,
+    parkedUntil: t + 86_401_000,
+  },
 };

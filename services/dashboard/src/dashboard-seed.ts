@@ -117,6 +117,38 @@ export const AMBIGUOUS_MAIL: MailView = {
   asOf: pos('6'),
 };
 
+/** A mail waiting for its customer (MailParked): due, not yet requested, rejected at a known time. */
+export const PARKED_MAIL: MailView = {
+  ...SENT_MAIL,
+  _id: 'order-confirmation:o-300',
+  mailId: 'order-confirmation:o-300',
+  orderId: 'o-300',
+  email: null,
+  customerId: 'c-9',
+  locale: null,
+  status: 'parked',
+  correlationId: 'corr-o-300',
+  messageId: null,
+  requestedAt: null,
+  sentAt: null,
+  attempts: 0,
+  timeline: [
+    {
+      ...SENT_MAIL.timeline[0]!,
+      type: 'parked',
+      at: SEED_NOW - 30_000,
+      reason:
+        'waiting for customer c-9: not known to the translator yet; rejected at 2026-01-02T00:00:00.000Z if still unknown',
+      eventId: 'ev-parked-300',
+      correlationId: 'corr-o-300',
+      topic: 'mail.events',
+      offset: '8',
+    },
+  ],
+  updatedAt: SEED_NOW - 30_000,
+  asOf: pos('8'),
+};
+
 export async function seedReadModels(db: Db): Promise<void> {
   const names = collectionNames(3);
   await db.collection<ProjectionMeta>(META_COLLECTION).insertOne({
@@ -126,7 +158,22 @@ export async function seedReadModels(db: Db): Promise<void> {
     retired: [],
     switchedAt: SEED_NOW - 60_000,
   });
-  await db.collection<MailView>(names.mails).insertMany([SENT_MAIL, DEAD_MAIL, AMBIGUOUS_MAIL]);
+  await db.collection<MailView>(names.mails).insertMany([SENT_MAIL, DEAD_MAIL, AMBIGUOUS_MAIL, PARKED_MAIL]);
+  await db.collection<OrderView>(names.orders).insertOne({
+    _id: 'o-300',
+    orderId: 'o-300',
+    customerId: 'c-9',
+    status: 'placed',
+    currency: 'EUR',
+    totalMinor: 500,
+    placedAt: SEED_NOW - 31_000,
+    shippedAt: null,
+    cancelledAt: null,
+    cancelReason: null,
+    correlationId: 'corr-o-300',
+    mails: [{ mailId: PARKED_MAIL.mailId, templateId: PARKED_MAIL.templateId, status: 'parked' }],
+    asOf: pos('8'),
+  });
   await db.collection<OrderView>(names.orders).insertOne({
     _id: 'o-100',
     orderId: 'o-100',

@@ -4,7 +4,15 @@ import type { Browser } from 'playwright-core';
 import { chromium } from 'playwright-core';
 import { MongoClient, type Db } from 'mongodb';
 import { mongoUrl, uniqueName, type ServiceProcess } from '@mailfleet/testing';
-import { AMBIGUOUS_MAIL, DEAD_MAIL, SEED_DAY, SEED_NOW, SENT_MAIL, seedReadModels } from './dashboard-seed';
+import {
+  AMBIGUOUS_MAIL,
+  DEAD_MAIL,
+  PARKED_MAIL,
+  SEED_DAY,
+  SEED_NOW,
+  SENT_MAIL,
+  seedReadModels,
+} from './dashboard-seed';
 import { startDashboardProcess } from './dashboard-test-process';
 
 // The tests walk the API's JSON by path; typing every answer here would only restate the read models.
@@ -212,6 +220,24 @@ describe('the page, in headless Chromium', () => {
     expect(timeline[1]).toContain('421 try again later');
     expect(timeline[2]).toContain('mail.events[1]@4');
     expect(problems).toEqual([]);
+  });
+
+  test('searching an order whose mail waits for its customer shows it parked, since when and until when', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${base}/#token=${TOKEN}`);
+    await page.waitForSelector('#lag tr');
+    await page.fill('#search', 'o-300');
+    await page.click('#search-form button');
+    await page.waitForSelector('#search-results .status-parked');
+    const results = await page.textContent('#search-results');
+    expect(results).toContain('Order o-300: placed, 1 mail(s) due');
+    expect(results).toContain(PARKED_MAIL.mailId);
+    await page.click(`#search-results a:has-text("${PARKED_MAIL.mailId}")`);
+    await page.waitForSelector('#mail-panel:not([hidden])');
+    const [entry] = await page.locator('#timeline tr').allTextContents();
+    expect(entry).toContain('parked');
+    expect(entry).toContain('waiting for customer c-9');
+    expect(entry).toContain('rejected at 2026-01-02T00:00:00.000Z');
   });
 
   test('without a token the page asks for one instead of showing data', async () => {

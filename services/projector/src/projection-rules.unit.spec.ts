@@ -198,3 +198,41 @@ describe('project', () => {
     expect(r?.mails.map((m) => m.mailId).sort()).toEqual(['order-confirmation:a', 'order-confirmation:b']);
   });
 });
+
+describe('a parked mail', () => {
+  const parked = () =>
+    record('MailParked', {
+      mailId,
+      orderId: 'o-1001',
+      customerId: 'c-42',
+      parkedAt: 5_000,
+      parkedUntil: 86_405_000,
+    });
+
+  test('shows on its order as parked, with since and until on its timeline', () => {
+    const { mails, orders } = run([parked()]);
+    const mail = mails.get(mailId)!;
+    expect(mail.status).toBe('parked');
+    expect(mail.timeline).toEqual([
+      expect.objectContaining({
+        type: 'parked',
+        at: 5_000,
+        reason: expect.stringMatching(/1970-01-02T00:00:05\.000Z/),
+      }),
+    ]);
+    expect(orders.get('o-1001')!.mails).toEqual([
+      { mailId, templateId: 'order-confirmation', status: 'parked' },
+    ]);
+  });
+
+  test('moves on when requested, and a parked notice seen again later never takes it back', () => {
+    for (const records of [
+      [parked(), requested()],
+      [requested(), parked()],
+    ]) {
+      const mail = run(records).mails.get(mailId)!;
+      expect(mail.status).toBe('requested');
+      expect(mail.timeline.map((t) => t.type)).toEqual(['parked', 'requested']);
+    }
+  });
+});

@@ -55,6 +55,7 @@ const TOPIC_OF: Record<EventType, 'orders' | 'customers' | 'mailRequested' | 'ma
   MailBounced: 'mailEvents',
   MailSuppressed: 'mailEvents',
   MailRequestRejected: 'mailEvents',
+  MailParked: 'mailEvents',
 };
 
 export async function createProjectorFixture(partitions = 3) {

@@ -291,8 +291,15 @@ test('suppressed, rejected and parked-then-expired mails are recorded on mail.ev
     expect(dlq.records[0]?.value?.toString()).toBe('not avro at all');
     expect(dlq.records[0]?.headers['dlq-error-code']).toBe('undecodable-record.bad-magic-byte');
     expect(requested.records.map((r) => r.key)).toEqual(['order-confirmation:o-late']);
-    const ghost = events.records.find((r) => r.key === 'order-confirmation:o-ghost');
+    const ghost = events.records.find(
+      (r) => r.key === 'order-confirmation:o-ghost' && r.eventType === 'MailRequestRejected',
+    );
     expect(ghost?.headers['correlation-id']).toBeTruthy();
+    // A mail that waited for its customer said so first (MailParked, once), then its decision: both on
+    // mail.events under the mail's key, so in this order.
+    expect(
+      events.records.filter((r) => r.key === 'order-confirmation:o-ghost').map((r) => r.eventType),
+    ).toEqual(['MailParked', 'MailRequestRejected']);
     const late = requested.records[0]!;
     // The mail carries the order fact's correlation id on, with the order event as its cause.
     const orderEvent = (await shop.db.collection('outbox').findOne({ key: 'o-late' })) as {

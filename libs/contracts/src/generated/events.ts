@@ -91,6 +91,24 @@ export interface MailDelivered {
   readonly deliveredAt: number;
 }
 
+/** A mail is due but waits for its customer: the translator has not yet heard of the customer (or of the customer's events up to the fact). mail.events, keyed by mailId. Followed by MailRequested, MailSuppressed or MailRequestRejected. */
+export interface MailParked {
+  /** The id the mail will have. */
+  readonly mailId: string;
+  /** The customer the mail waits for. */
+  readonly customerId: string;
+  /** The order the mail is about. */
+  readonly orderId: string;
+  /** The template that will be sent. */
+  readonly templateId: string;
+  /** Why it waits, for a person reading the dashboard. */
+  readonly reason: string;
+  /** When the mail started waiting (UTC epoch milliseconds). */
+  readonly parkedAt: number;
+  /** When it is rejected if the customer is still unknown (UTC epoch milliseconds). */
+  readonly parkedUntil: number;
+}
+
 /** Who receives the mail, resolved from the translator's replica. */
 export interface Recipient {
   /** The customer the mail is for. */
@@ -278,6 +296,7 @@ export interface EventPayloads {
   readonly MailBounced: MailBounced;
   readonly MailDeadLettered: MailDeadLettered;
   readonly MailDelivered: MailDelivered;
+  readonly MailParked: MailParked;
   readonly MailRequested: MailRequested;
   readonly MailRequestRejected: MailRequestRejected;
   readonly MailSendFailed: MailSendFailed;
@@ -298,6 +317,7 @@ export const EVENT_FULL_NAMES: { readonly [T in EventType]: string } = {
   MailBounced: 'dev.mailfleet.mail.MailBounced',
   MailDeadLettered: 'dev.mailfleet.mail.MailDeadLettered',
   MailDelivered: 'dev.mailfleet.mail.MailDelivered',
+  MailParked: 'dev.mailfleet.mail.MailParked',
   MailRequested: 'dev.mailfleet.mail.MailRequested',
   MailRequestRejected: 'dev.mailfleet.mail.MailRequestRejected',
   MailSendFailed: 'dev.mailfleet.mail.MailSendFailed',
@@ -316,6 +336,7 @@ export const EVENT_COMPATIBILITY: { readonly [T in EventType]: CompatibilityLeve
   MailBounced: 'BACKWARD',
   MailDeadLettered: 'BACKWARD',
   MailDelivered: 'BACKWARD',
+  MailParked: 'BACKWARD',
   MailRequested: 'FULL',
   MailRequestRejected: 'BACKWARD',
   MailSendFailed: 'BACKWARD',
@@ -554,6 +575,55 @@ export const EVENT_SCHEMAS: { readonly [T in EventType]: object } = {
           logicalType: 'timestamp-millis',
         },
         doc: 'When delivery was reported (UTC epoch milliseconds).',
+      },
+    ],
+  },
+  MailParked: {
+    type: 'record',
+    name: 'MailParked',
+    namespace: 'dev.mailfleet.mail',
+    doc: "A mail is due but waits for its customer: the translator has not yet heard of the customer (or of the customer's events up to the fact). mail.events, keyed by mailId. Followed by MailRequested, MailSuppressed or MailRequestRejected.",
+    fields: [
+      {
+        name: 'mailId',
+        type: 'string',
+        doc: 'The id the mail will have.',
+      },
+      {
+        name: 'customerId',
+        type: 'string',
+        doc: 'The customer the mail waits for.',
+      },
+      {
+        name: 'orderId',
+        type: 'string',
+        doc: 'The order the mail is about.',
+      },
+      {
+        name: 'templateId',
+        type: 'string',
+        doc: 'The template that will be sent.',
+      },
+      {
+        name: 'reason',
+        type: 'string',
+        doc: 'Why it waits, for a person reading the dashboard.',
+      },
+      {
+        name: 'parkedAt',
+        type: {
+          type: 'long',
+          logicalType: 'timestamp-millis',
+        },
+        doc: 'When the mail started waiting (UTC epoch milliseconds).',
+      },
+      {
+        name: 'parkedUntil',
+        type: {
+          type: 'long',
+          logicalType: 'timestamp-millis',
+        },
+        doc: 'When it is rejected if the customer is still unknown (UTC epoch milliseconds).',
       },
     ],
   },

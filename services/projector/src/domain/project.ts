@@ -39,6 +39,8 @@ export interface Changes {
 }
 
 const STATUS_RANK: Record<MailStatus, number> = {
+  // Below everything: a MailParked seen again on a replay never takes a decided mail back.
+  parked: 0,
   requested: 1,
   retrying: 2,
   ambiguous: 2,
@@ -217,6 +219,18 @@ function mailFact(event: AnyDecodedEvent): MailFact | null {
         set: { templateId: event.payload.templateId, customerId: event.payload.customerId },
         counters: [],
       };
+    case 'MailParked': {
+      const p = event.payload;
+      return {
+        type: 'parked',
+        status: 'parked',
+        at: p.parkedAt,
+        reason: `${p.reason}; rejected at ${new Date(p.parkedUntil).toISOString()} if still unknown`,
+        attempt: null,
+        set: { templateId: p.templateId, customerId: p.customerId },
+        counters: [],
+      };
+    }
     case 'MailRequestRejected':
       return {
         type: 'rejected',

@@ -9,6 +9,7 @@ import {
   type OrderFact,
 } from './translate';
 import { resolveLocale } from './mail-rules';
+import { newlyParked, parkNotice } from './park-notice';
 import { emptyCustomer, type CustomerReplica } from './translator-state';
 
 const policy: TranslatorPolicy = {
@@ -332,5 +333,35 @@ describe("settling: a newly known customer's follow-up events are not overtaken"
     const parked = onOrderFact(placed, {}, ctx);
     const known = onCustomerFact(registered, { customer: parked.customer, orders: new Map() }, before);
     expect(expireParked(known.customer, ctx.now + policy.parkLimitMs, policy).decisions).toEqual([]);
+  });
+});
+
+describe('park notices', () => {
+  test('an order for an unknown customer parks its mail once, with when it will be rejected', () => {
+    const first = onOrderFact(placed, {}, ctx);
+    const parked = newlyParked(undefined, first.customer);
+    expect(parked.map((p) => p.mailId)).toEqual(['order-confirmation:o-1']);
+    expect(parkNotice(parked[0]!, first.customer, policy)).toEqual({
+      mailId: 'order-confirmation:o-1',
+      customerId: 'c-42',
+      orderId: 'o-1',
+      templateId: 'order-confirmation',
+      reason: 'waiting for customer c-42: not known to the translator yet',
+      parkedAt: ctx.now,
+      parkedUntil: ctx.now + policy.parkLimitMs,
+    });
+    // The same fact again (redelivered before the inbox saw it) parks nothing new.
+    const again = onOrderFact(placed, { order: first.order, customer: first.customer }, ctx);
+    expect(newlyParked(first.customer, again.customer)).toEqual([]);
+  });
+
+  test('a known customer whose events have not caught up with the order is named as such', () => {
+    const lagging = { ...ctx, customersReadUntil: ctx.occurredAt - 1, now: ctx.occurredAt + 1 };
+    const justKnown = { ...ada, knownSince: lagging.now };
+    const outcome = onOrderFact(placed, { customer: justKnown }, lagging);
+    const [parked] = newlyParked(justKnown, outcome.customer);
+    expect(parkNotice(parked!, outcome.customer, policy).reason).toMatch(
+      /waiting for the events of customer c-42/,
+    );
   });
 });

@@ -3,6 +3,7 @@
 import { newEnvelope, type TopicDefinition } from '@mailfleet/contracts';
 import type { OutboxEvent } from '@mailfleet/outbox';
 import type { MailDecision } from '../domain/decisions';
+import type { ParkNotice } from '../domain/park-notice';
 
 export interface MailTopics {
   readonly requested: TopicDefinition;
@@ -71,4 +72,23 @@ export function mailEventOf(
       throw new Error(`unknown decision ${JSON.stringify(unreachable)}`);
     }
   }
+}
+
+/** MailParked on mail.events, caused by the order fact that made the mail due. */
+export function parkedEventOf(
+  notice: ParkNotice,
+  cause: MailDecision['cause'],
+  topics: MailTopics,
+  eventId: string,
+  now: Date,
+): OutboxEvent {
+  return {
+    topic: topics.events.name,
+    key: notice.mailId,
+    envelope: {
+      ...newEnvelope({ eventType: 'MailParked', producer: 'translator', eventId, now, cause }),
+      eventType: 'MailParked',
+    },
+    payload: notice,
+  };
 }

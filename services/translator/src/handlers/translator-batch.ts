@@ -5,10 +5,11 @@
 // its size. When it throws, the consumer runner handles the chunk record by record.
 import type { BatchHandler, DecodedRecord, HandlerContext } from '@mailfleet/kafka';
 import type { MailDecision } from '../domain/decisions';
+import { newlyParked, parkNotice } from '../domain/park-notice';
 import { onCustomerFact, onOrderFact, type CustomerFact, type OrderFact } from '../domain/translate';
-import type { Cause, CustomerReplica, OrderReplica } from '../domain/translator-state';
+import type { Cause, CustomerReplica, OrderReplica, ParkedMail } from '../domain/translator-state';
 import type { InboxEntry, LedgerEntry } from '../adapters/translator-store';
-import { mailEventOf } from './mail-events';
+import { mailEventOf, parkedEventOf } from './mail-events';
 import { OUTCOME, type TranslatorDeps } from './translator-deps';
 
 const ORDER_FACTS = new Set(['OrderPlaced', 'OrderShipped', 'OrderCancelled']);
@@ -76,6 +77,7 @@ export function createTranslatorBatchHandler(deps: TranslatorDeps): BatchHandler
         const dirtyCustomers = new Set<string>();
         const dirtyOrders = new Set<string>();
         const decisions: MailDecision[] = [];
+        const parkings: { mail: ParkedMail; customer: CustomerReplica }[] = [];
         const inbox: InboxEntry[] = [];
 
         for (const f of fresh) {
@@ -104,6 +106,8 @@ export function createTranslatorBatchHandler(deps: TranslatorDeps): BatchHandler
             dirtyOrders.add(outcome.order.orderId);
           }
           decisions.push(...outcome.decisions);
+          for (const mail of newlyParked(before, outcome.customer))
+            parkings.push({ mail, customer: outcome.customer });
           parkedDelta += Math.max(0, outcome.customer.parked.length - (before?.parked.length ?? 0));
           inbox.push({ _id: envelope.eventId, eventType: envelope.eventType, ...source, processedAt: at });
         }
@@ -126,6 +130,13 @@ export function createTranslatorBatchHandler(deps: TranslatorDeps): BatchHandler
           ledger.push({ _id: d.mailId, outcome: OUTCOME[d.type], eventId, decidedAt: at });
           events.push(mailEventOf(d, deps.topics, eventId, at));
           emitted.push(d);
+        }
+        // A mail parked and decided in the same chunk, or decided before (a replay after the replica was
+        // reset parks facts again), needs no notice: its decision says more.
+        for (const { mail, customer } of parkings) {
+          if (decided.has(mail.mailId)) continue;
+          const notice = parkNotice(mail, customer, deps.policy);
+          events.push(parkedEventOf(notice, mail.cause, deps.topics, deps.newId(), at));
         }
         await deps.store.recordDecided(session, ledger);
         await deps.outbox.addMany(session, events);
