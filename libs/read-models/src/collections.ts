@@ -66,3 +66,26 @@ export interface PipelineHealth {
   }[];
   readonly errors: readonly string[];
 }
+
+/**
+ * The fleet's dead letters as the dashboard lists them: one document per record on a `.dlq` topic, from
+ * its headers (the value may be undecodable and is never copied). Not versioned: written by upsert, so
+ * reading the DLQ topics again from any offset changes nothing. Acted on with the ops CLI only.
+ */
+export const DEAD_LETTERS_COLLECTION = 'dead_letters';
+
+export interface DeadLetterView {
+  /** dlq-topic:partition:offset, as `npm run ops -- dlq show` names it. */
+  readonly _id: string;
+  readonly dlqTopic: string;
+  readonly sourceTopic: string | null;
+  readonly sourcePartition: number | null;
+  readonly sourceOffset: string | null;
+  readonly group: string | null;
+  readonly errorCode: string | null;
+  readonly reason: string | null;
+  readonly eventType: string | null;
+  readonly eventId: string | null;
+  /** The dead-letter record's timestamp (epoch ms). */
+  readonly deadLetteredAt: number;
+}

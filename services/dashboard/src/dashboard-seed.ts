@@ -2,10 +2,12 @@
 // come from @mailfleet/read-models), so the dashboard is tested against real MongoDB without a pipeline.
 import type { Db } from 'mongodb';
 import {
+  DEAD_LETTERS_COLLECTION,
   META_COLLECTION,
   PIPELINE_HEALTH_COLLECTION,
   collectionNames,
   type Checkpoint,
+  type DeadLetterView,
   type MailView,
   type OrderView,
   type PipelineHealth,
@@ -149,7 +151,22 @@ export const PARKED_MAIL: MailView = {
   asOf: pos('8'),
 };
 
+export const DEAD_LETTER: DeadLetterView = {
+  _id: 'orders.events.dlq:0:4',
+  dlqTopic: 'orders.events.dlq',
+  sourceTopic: 'orders.events',
+  sourcePartition: 2,
+  sourceOffset: '118',
+  group: 'translator',
+  errorCode: 'undecodable-record.unknown-schema-id',
+  reason: 'orders.events[2]@118: schema id 42 is not in the registry',
+  eventType: 'OrderPlaced',
+  eventId: 'ev-poison-1',
+  deadLetteredAt: SEED_NOW - 10_000,
+};
+
 export async function seedReadModels(db: Db): Promise<void> {
+  await db.collection<DeadLetterView>(DEAD_LETTERS_COLLECTION).insertOne(DEAD_LETTER);
   const names = collectionNames(3);
   await db.collection<ProjectionMeta>(META_COLLECTION).insertOne({
     _id: 'projections',

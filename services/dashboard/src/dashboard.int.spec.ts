@@ -6,6 +6,7 @@ import { MongoClient, type Db } from 'mongodb';
 import { mongoUrl, uniqueName, type ServiceProcess } from '@mailfleet/testing';
 import {
   AMBIGUOUS_MAIL,
+  DEAD_LETTER,
   DEAD_MAIL,
   PARKED_MAIL,
   SEED_DAY,
@@ -115,6 +116,14 @@ describe('the read-only API', () => {
       requested: 53,
     });
     expect(stats.body['data'].days).toHaveLength(90);
+    const deadLetters = (await get('/api/dead-letters')).body['data'];
+    expect(deadLetters).toEqual([
+      expect.objectContaining({
+        id: DEAD_LETTER._id,
+        group: 'translator',
+        show: `npm run ops -- dlq show ${DEAD_LETTER._id}`,
+      }),
+    ]);
     const failures = (await get('/api/failures?limit=5')).body['data'];
     expect(failures).toEqual([
       expect.objectContaining({
@@ -238,6 +247,17 @@ describe('the page, in headless Chromium', () => {
     expect(entry).toContain('parked');
     expect(entry).toContain('waiting for customer c-9');
     expect(entry).toContain('rejected at 2026-01-02T00:00:00.000Z');
+  });
+
+  test('the dead letters are listed, read-only, with the command that shows each', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${base}/#token=${TOKEN}`);
+    await page.waitForSelector('#dead-letters tr');
+    const [entry] = await page.locator('#dead-letters tr').allTextContents();
+    expect(entry).toContain(DEAD_LETTER._id);
+    expect(entry).toContain('translator');
+    expect(entry).toContain('undecodable-record.unknown-schema-id');
+    expect(entry).toContain(`npm run ops -- dlq show ${DEAD_LETTER._id}`);
   });
 
   test('without a token the page asks for one instead of showing data', async () => {

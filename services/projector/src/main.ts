@@ -1,12 +1,14 @@
 // The projector: builds the read models the dashboard serves from orders.events, mail.requested and
-// mail.events. It has no side effects besides its own projections (and dead letters for poison records
-// seen by the active version), so any replay or rebuild is safe (docs/projector.md).
+// mail.events, and the list of the fleet's dead letters. It has no side effects besides its own
+// projections (and dead letters for poison records seen by the active version), so any replay or rebuild
+// is safe (docs/projector.md).
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { MongoClient } from 'mongodb';
 import { loadConfigOrExit, kafkaSecurity, consumerFetch } from '@mailfleet/config';
 import { EventCodec, TOPICS, dlqTopicOf, fleetTopics } from '@mailfleet/contracts';
 import { createKafka } from '@mailfleet/kafka';
 import { startServiceShell, countMongoCommands, mongoCommandMonitoring } from '@mailfleet/observability';
+import { DeadLetterIndex } from './adapters/dead-letter-index';
 import { measurePipelineHealth, savePipelineHealth } from './adapters/pipeline-health';
 import { ProjectionMetaStore } from './adapters/projection-meta';
 import { projectorEnvSchema } from './config';
@@ -62,6 +64,15 @@ async function main(): Promise<void> {
     metrics,
   });
   await controller.tick(Date.now());
+  const dlqTopics = TOPICS.map((t) => dlqTopicOf(`${t.name}${config.TOPIC_SUFFIX}`));
+  const deadLetters = new DeadLetterIndex({
+    kafka,
+    db,
+    groupId: `${config.CONSUMER_GROUP}-dead-letters`,
+    topics: dlqTopics,
+    logger,
+  });
+  await deadLetters.start();
   holder.ready = true;
   void controller.crashed.then((err) => {
     logger.fatal({ err }, 'projection consumer crashed');
@@ -93,7 +104,6 @@ async function main(): Promise<void> {
     const groups = watched.map((w) =>
       w.group ? w : { ...w, group: groupOf(config.CONSUMER_GROUP, controller.activeVersion) },
     );
-    const dlqTopics = TOPICS.map((t) => dlqTopicOf(`${t.name}${config.TOPIC_SUFFIX}`));
     await savePipelineHealth(
       db,
       await measurePipelineHealth(admin, mongo, groups, dlqTopics, config.PROJECTOR_OUTBOX_DBS, Date.now()),
@@ -106,6 +116,7 @@ async function main(): Promise<void> {
     stopping = true;
     await Promise.all([control, health]);
     await controller.stop();
+    await deadLetters.stop();
     await producer.disconnect();
     await admin.disconnect();
     await mongo.close();

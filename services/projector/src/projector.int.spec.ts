@@ -219,6 +219,17 @@ test('a scripted scenario gives the expected documents; a poison record is dead-
     async () => (await db.collection('pipeline_health').findOne({ _id: 'current' as never })) ?? undefined,
   );
   expect(health['dlq']).toContainEqual({ topic: dlqTopicOf(f.topics.mailEvents.name), records: 1 });
+  // The dashboard's list of dead letters has it, from its headers.
+  const listed = await waitFor(
+    'the dead letter listed',
+    async () =>
+      (await db.collection('dead_letters').findOne({ sourceTopic: f.topics.mailEvents.name })) ?? undefined,
+  );
+  expect(listed).toMatchObject({
+    _id: `${dlqTopicOf(f.topics.mailEvents.name)}:${dead.partition}:${dead.offset}`,
+    errorCode: 'undecodable-record.bad-magic-byte',
+    group: expect.stringMatching(/-v1$/),
+  });
   expect((health['lag'] as { group: string }[]).some((l) => l.group.endsWith('-v1'))).toBe(true);
   const metrics = await (await fetch(`${projector.opsUrl}/metrics`)).text();
   expect(metrics).toMatch(/projector_records_total\{version="1",outcome="poison"[^}]*\} 1\n/);

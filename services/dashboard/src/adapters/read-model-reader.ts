@@ -2,10 +2,12 @@
 // rebuild switches readers with one write). Every answer carries how fresh the data is.
 import type { Db } from 'mongodb';
 import {
+  DEAD_LETTERS_COLLECTION,
   META_COLLECTION,
   PIPELINE_HEALTH_COLLECTION,
   collectionNames,
   type Checkpoint,
+  type DeadLetterView,
   type MailView,
   type OrderView,
   type PipelineHealth,
@@ -53,6 +55,16 @@ export class ReadModelReader {
 
   mail(version: number, mailId: string): Promise<MailView | null> {
     return this.db.collection<MailView>(collectionNames(version).mails).findOne({ _id: mailId });
+  }
+
+  /** The newest dead letters (not versioned: the projector keeps one list). */
+  deadLetters(limit: number): Promise<DeadLetterView[]> {
+    return this.db
+      .collection<DeadLetterView>(DEAD_LETTERS_COLLECTION)
+      .find({})
+      .sort({ deadLetteredAt: -1, _id: 1 })
+      .limit(limit)
+      .toArray();
   }
 
   order(version: number, orderId: string): Promise<OrderView | null> {

@@ -9,6 +9,7 @@ export type ApiQuery =
   | { readonly kind: 'recipient'; readonly email: string }
   | { readonly kind: 'stats'; readonly days: number }
   | { readonly kind: 'failures'; readonly limit: number }
+  | { readonly kind: 'deadLetters'; readonly limit: number }
   | { readonly kind: 'pipeline' }
   | { readonly kind: 'meta' };
 
@@ -81,6 +82,12 @@ const ROUTES: readonly Route[] = [
     schema: z.object({ kind: z.literal('failures'), limit: intParam('limit', 1, 200, 50) }),
   },
   {
+    pattern: /^\/api\/dead-letters$/,
+    params: ['limit'],
+    build: (_p, q) => ({ kind: 'deadLetters', limit: q['limit'] as unknown as number }),
+    schema: z.object({ kind: z.literal('deadLetters'), limit: intParam('limit', 1, 200, 50) }),
+  },
+  {
     pattern: /^\/api\/pipeline$/,
     params: [],
     build: () => ({ kind: 'pipeline' }),
@@ -132,6 +139,6 @@ export function parseApiRequest(method: string, pathname: string, search: URLSea
   return {
     ok: false,
     status: 404,
-    error: `no such endpoint ${pathname}; see GET /api/search, /api/mails/:id, /api/orders/:id, /api/recipients/:email, /api/stats, /api/failures, /api/pipeline, /api/meta`,
+    error: `no such endpoint ${pathname}; see GET /api/search, /api/mails/:id, /api/orders/:id, /api/recipients/:email, /api/stats, /api/failures, /api/dead-letters, /api/pipeline, /api/meta`,
   };
 }

@@ -73,6 +73,16 @@ export async function answer(query: ApiQuery, reader: ReadModelReader, now: Date
     }
     case 'failures':
       return ok((await reader.failures(version, query.limit)).map(summary));
+    case 'deadLetters':
+      // Read-only here: each comes with the ops command that shows it; redrive is an operator's call.
+      return ok(
+        (await reader.deadLetters(query.limit)).map((d) => ({
+          ...d,
+          id: d._id,
+          show: `npm run ops -- dlq show ${d._id}`,
+          redrive: `npm run ops -- dlq redrive --record ${d._id} --reason "..."`,
+        })),
+      );
     case 'pipeline':
       return ok(await reader.pipelineHealth());
     case 'meta':

@@ -178,10 +178,11 @@ function drawChart(id, labels, datasets, stacked) {
 }
 
 async function refresh() {
-  const [stats, pipeline, failures] = await Promise.all([
+  const [stats, pipeline, failures, deadLetters] = await Promise.all([
     api('/api/stats?days=14'),
     api('/api/pipeline'),
     api('/api/failures?limit=20'),
+    api('/api/dead-letters?limit=20'),
   ]);
   if (stats.status === 200) {
     showFreshness(stats.body.dataAsOf);
@@ -244,6 +245,22 @@ async function refresh() {
         row([mailLink(m.mailId), statusBadge(m.status), m.email, m.lastError, time(m.updatedAt)]),
       ),
       'no failures',
+    );
+  }
+  if (deadLetters.status === 200) {
+    fill(
+      'dead-letters',
+      deadLetters.body.data.map((d) =>
+        row([
+          el('span', d.id, 'mono'),
+          d.group,
+          d.errorCode,
+          d.reason,
+          time(d.deadLetteredAt),
+          el('code', d.show),
+        ]),
+      ),
+      'no dead letters',
     );
   }
 }
