@@ -12,6 +12,7 @@ step "lint"; npm run -s lint
 step "format"; npm run -s format:check
 step "types"; npm run -s typecheck
 step "docker-compose.yml"; npm run -s compose:check
+step "Kubernetes manifests (kubeconform, offline)"; npm run -s k8s:check
 step "schema compatibility gate"; npm run -s contracts:gate
 step "unit tests"; npx jest --selectProjects unit "${jest_flags[@]}"
 

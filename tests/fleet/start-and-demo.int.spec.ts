@@ -51,8 +51,11 @@ afterAll(async () => {
 test('npm start runs the fleet, npm run demo gets mails sent, crashes are restarted, Ctrl-C stops all', async () => {
   const dashboardPort = await freePort();
   const opsBase = 20_000 + Math.floor(Math.random() * 20_000);
+  const mailpitUi = await freePort();
   const env = {
     ...process.env,
+    MAILFLEET_MAILPIT_SMTP_PORT: String(await freePort()),
+    MAILFLEET_MAILPIT_UI_PORT: String(mailpitUi),
     MAILFLEET_DASHBOARD_PORT: String(dashboardPort),
     MAILFLEET_OPS_PORT_BASE: String(opsBase),
     DASHBOARD_TOKEN: TOKEN,
@@ -98,6 +101,14 @@ test('npm start runs the fleet, npm run demo gets mails sent, crashes are restar
   // The demo suggests an order whose mail was sent: the dashboard shows it at once, no waiting.
   const { data } = await api(`/api/search?q=${encodeURIComponent(orderId!)}`);
   expect(data.mails.map((m) => m.status)).toContain('sent');
+  // The mail itself is in Mailpit, the SMTP server npm start runs, whose web UI the demo links to.
+  expect(demo.stdout).toContain(`http://127.0.0.1:${mailpitUi}/`);
+  const inMailpit = (await (
+    await fetch(`http://127.0.0.1:${mailpitUi}/api/v1/messages?limit=500`)
+  ).json()) as {
+    messages: { MessageID: string }[];
+  };
+  expect(inMailpit.messages.some((m) => m.MessageID.includes(orderId!))).toBe(true);
 
   // The translator (second process) dies hard and comes back.
   const before = fleetPids(opsBase, processes);
@@ -125,6 +136,15 @@ test('npm start runs the fleet, npm run demo gets mails sent, crashes are restar
     'every fleet process to stop',
     async () => (fleetPids(opsBase, processes).size === 0 ? true : undefined),
     60_000,
+  );
+  await waitFor(
+    'Mailpit to stop',
+    async () =>
+      await fetch(`http://127.0.0.1:${mailpitUi}/`).then(
+        () => undefined,
+        () => true,
+      ),
+    30_000,
   );
   await waitFor(
     'npm start to exit',

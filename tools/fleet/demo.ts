@@ -8,6 +8,7 @@ import { createShopFixture, generateLoad } from '@mailfleet/example-orders';
 import { stackEndpoints } from '@mailfleet/config';
 import { dashboardAccess } from './dashboard-access';
 import { SHOP_DB } from './fleet-processes';
+import { mailpitUiUrl } from './mailpit';
 import { firstSentOrder } from './sent-order';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
@@ -91,7 +92,7 @@ async function main(): Promise<void> {
       sentOrder
         ? `              search for order ${sentOrder} (its mail was sent)`
         : '              no mail of these orders was sent within 2 minutes: is the fleet running (npm start)?',
-      `  the mails:  ${stack.smtpApiUrl}/api/messages   (the local SMTP sink's API; production sends through your SMTP server)`,
+      `  the mails:  ${mailpitUiUrl()}   (Mailpit; production sends through your SMTP server)`,
       '',
     ]
       .filter((l) => l !== '')

@@ -15,6 +15,8 @@ export function fleetProcesses(options: {
   dashboardPort: number;
   dashboardToken: string;
   opsPortBase: number;
+  /** Where the sender delivers: Mailpit under `npm start`. */
+  smtpPort: number;
 }) {
   const stack = stackEndpoints();
   const common = {
@@ -38,7 +40,7 @@ export function fleetProcesses(options: {
     {
       name: 'sender',
       entry: 'services/sender/src/main.ts',
-      env: { MONGO_DB: 'mailfleet_sender', SMTP_HOST: stack.smtp.host, SMTP_PORT: String(stack.smtp.port) },
+      env: { MONGO_DB: 'mailfleet_sender', SMTP_HOST: '127.0.0.1', SMTP_PORT: String(options.smtpPort) },
     },
     {
       name: 'relay-sender',

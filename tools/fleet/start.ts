@@ -2,11 +2,13 @@
 // process with prefixed, readable logs, restarted when it crashes. Ctrl-C stops the fleet (the stack
 // keeps running; `npm run stack -- down` stops it).
 import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import concurrently from 'concurrently';
 import { loadStackEnv } from '@mailfleet/config';
 import { dashboardAccess } from './dashboard-access';
 import { fleetProcesses } from './fleet-processes';
+import { prepareMailpit } from './mailpit';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 
@@ -29,19 +31,30 @@ async function main(): Promise<void> {
     process.exit(stack.status ?? 1);
   }
   const access = dashboardAccess(repoRoot);
-  const opsPortBase = loadStackEnv().MAILFLEET_OPS_PORT_BASE;
-  const processes = fleetProcesses({ dashboardPort: access.port, dashboardToken: access.token, opsPortBase });
+  const stackEnv = loadStackEnv();
+  const opsPortBase = stackEnv.MAILFLEET_OPS_PORT_BASE;
+  const mailpit = prepareMailpit(repoRoot);
+  mkdirSync(path.resolve(repoRoot, stackEnv.MAILFLEET_STACK_DIR, 'mailpit'), { recursive: true });
+  const processes = fleetProcesses({
+    dashboardPort: access.port,
+    dashboardToken: access.token,
+    opsPortBase,
+    smtpPort: mailpit.smtpPort,
+  });
   const { result } = concurrently(
-    processes.map((p) => ({
-      name: p.name,
-      command: `node --import tsx ${p.entry}`,
-      env: p.env,
-    })),
+    [
+      { name: 'mailpit', command: mailpit.command },
+      ...processes.map((p) => ({
+        name: p.name,
+        command: `node --import tsx ${p.entry}`,
+        env: p.env,
+      })),
+    ],
     {
       cwd: repoRoot,
       prefix: '{name}',
       padPrefix: true,
-      prefixColors: ['blue', 'magenta', 'cyan', 'green', 'yellow', 'red', 'white'],
+      prefixColors: ['gray', 'blue', 'magenta', 'cyan', 'green', 'yellow', 'red', 'white'],
       // A crashed service comes back after 2 s, for ever: the fleet is built to resume where it stopped.
       restartTries: -1,
       restartDelay: 2_000,
@@ -55,6 +68,7 @@ async function main(): Promise<void> {
       '',
       ready ? 'mailfleet is running.' : 'mailfleet is starting (the dashboard is not answering yet).',
       `  dashboard:  ${access.url}`,
+      `  mail:       ${mailpit.uiUrl}   (Mailpit: every mail the fleet sends)`,
       `  ops:        http://127.0.0.1:${opsPortBase}..${opsPortBase + processes.length - 1}/metrics (one port per process)`,
       '  load:       npm run demo   (in another terminal)',
       '  stop:       Ctrl-C (the stack keeps running; npm run stack -- down stops it)',

@@ -3,26 +3,20 @@
 import type { IHeaders, KafkaMessage } from 'kafkajs';
 import { dlqTopicOf } from '@mailfleet/contracts';
 import { DLQ_HEADERS } from '@mailfleet/kafka';
+import type { DeadLetterView } from '@mailfleet/read-models';
+import { deadLetterView } from '../../services/projector/src/domain/dead-letter-view';
 import type { OpsContext } from './ops-context';
 import { UsageError } from './ops-errors';
 import { readRanges, wholeTopic } from './topic-reader';
 
-export interface DeadLetter {
+/** A dead letter as the dashboard lists it (the projector's pure mapping), plus the record itself. */
+export interface DeadLetter extends Omit<DeadLetterView, '_id' | 'deadLetteredAt'> {
   /** dlqTopic:partition:offset, how the other commands name it. */
   readonly id: string;
-  readonly dlqTopic: string;
   readonly partition: number;
   readonly offset: string;
-  readonly sourceTopic: string | null;
-  readonly sourcePartition: number | null;
-  readonly sourceOffset: string | null;
-  readonly group: string | null;
-  readonly errorCode: string | null;
-  readonly reason: string | null;
   readonly deadLetteredAt: string;
   readonly firstFailedAt: string | null;
-  readonly eventType: string | null;
-  readonly eventId: string | null;
   readonly message: KafkaMessage;
 }
 
@@ -34,10 +28,10 @@ export interface DeadLetterFilter {
   readonly since?: string;
 }
 
-const header = (headers: IHeaders | undefined, name: string): string | null => {
-  const v = headers?.[name];
-  const one = Array.isArray(v) ? v[0] : v;
-  return one === undefined ? null : one.toString();
+const text = (headers: IHeaders | undefined): Record<string, string | undefined> => {
+  const out: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(headers ?? {})) out[k] = (Array.isArray(v) ? v[0] : v)?.toString();
+  return out;
 };
 
 export function parseDeadLetterId(id: string): { topic: string; partition: number; offset: bigint } {
@@ -50,23 +44,21 @@ export function parseDeadLetterId(id: string): { topic: string; partition: numbe
 }
 
 function toDeadLetter(topic: string, partition: number, message: KafkaMessage): DeadLetter {
-  const h = message.headers;
-  const sourcePartition = header(h, DLQ_HEADERS.sourcePartition);
-  return {
-    id: `${topic}:${partition}:${message.offset}`,
-    dlqTopic: topic,
+  const headers = text(message.headers);
+  const { _id, deadLetteredAt, ...view } = deadLetterView({
+    topic,
     partition,
     offset: message.offset,
-    sourceTopic: header(h, DLQ_HEADERS.sourceTopic),
-    sourcePartition: sourcePartition === null ? null : Number(sourcePartition),
-    sourceOffset: header(h, DLQ_HEADERS.sourceOffset),
-    group: header(h, DLQ_HEADERS.consumerGroup),
-    errorCode: header(h, DLQ_HEADERS.errorCode),
-    reason: header(h, DLQ_HEADERS.reason),
-    deadLetteredAt: new Date(Number(message.timestamp)).toISOString(),
-    firstFailedAt: header(h, DLQ_HEADERS.firstFailedAt),
-    eventType: header(h, 'event-type'),
-    eventId: header(h, 'event-id'),
+    timestamp: Number(message.timestamp),
+    headers,
+  });
+  return {
+    ...view,
+    id: _id,
+    partition,
+    offset: message.offset,
+    deadLetteredAt: new Date(deadLetteredAt).toISOString(),
+    firstFailedAt: headers[DLQ_HEADERS.firstFailedAt] ?? null,
     message,
   };
 }

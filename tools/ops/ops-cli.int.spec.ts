@@ -13,7 +13,7 @@ import {
   subjectOf,
   toKafkaHeaders,
 } from '@mailfleet/contracts';
-import { kafkaBrokers, schemaRegistryUrl, waitFor } from '@mailfleet/testing';
+import { kafkaBrokers, oneItemOrder, schemaRegistryUrl, waitFor } from '@mailfleet/testing';
 import { createOpsFleet, type OpsFleet } from './test/ops-fleet-fixture';
 
 jest.setTimeout(600_000);
@@ -25,17 +25,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await f?.close();
-});
-
-const order = (orderId: string, customerId: string) => ({
-  orderId,
-  customerId,
-  lines: [{ sku: 'A', name: 'A', quantity: 1, unitPriceMinor: 100 }],
-  currency: 'EUR',
-  subtotalMinor: 100,
-  shippingMinor: 0,
-  taxMinor: 0,
-  totalMinor: 100,
 });
 
 interface ReplayPlan {
@@ -53,7 +42,7 @@ test('replaying the translator and the sender from the earliest offsets sends no
     ['o-2', 'c-2'],
     ['o-3', 'c-1'],
   ] as const)
-    await s.placeOrder(order(id, customer));
+    await s.placeOrder(oneItemOrder(id, customer));
   await s.shipOrder('o-1', 'c-1', 'DHL', 'T1');
   await waitFor(
     'four mails',
@@ -174,7 +163,7 @@ test('a dead letter fixed and redriven is delivered exactly once; a second redri
     // A field name of its own, so the registry sees a schema it never had (it deduplicates by content).
     fields: [...schema.fields, { name: `channel_${Date.now()}`, type: ['null', 'string'], default: null }],
   };
-  const payload = { ...order('o-poison', 'c-3'), placedAt: Date.now() };
+  const payload = { ...oneItemOrder('o-poison', 'c-3'), placedAt: Date.now() };
   const body = avro.Type.forSchema(writerSchema as avro.Schema).toBuffer(payload);
   const value = Buffer.concat([Buffer.from([0]), Buffer.alloc(4), body]);
   value.writeInt32BE(nextId, 1);
@@ -267,8 +256,8 @@ test('mail resend sends exactly one more mail and leaves one audit record; mail 
     name: 'Four',
     locale: 'en',
   });
-  await f.shop.shop.placeOrder(order('o-4', 'c-4'));
-  await f.shop.shop.placeOrder(order('o-5', 'c-4'));
+  await f.shop.shop.placeOrder(oneItemOrder('o-4', 'c-4'));
+  await f.shop.shop.placeOrder(oneItemOrder('o-5', 'c-4'));
   await waitFor(
     'the two order mails',
     async () => ((await f.sink.messages({ to: 'four@example.test' })).length >= 2 ? true : undefined),

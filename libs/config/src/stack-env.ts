@@ -27,6 +27,9 @@ export const stackEnvSchema = z.object({
   MAILFLEET_MONGO_TXN_LIFETIME_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   MAILFLEET_SMTP_PORT: port(11025),
   MAILFLEET_SMTP_API_PORT: port(18025),
+  /** `npm start`: Mailpit, the SMTP server the fleet sends to, and its web UI (the tests use the sink). */
+  MAILFLEET_MAILPIT_SMTP_PORT: port(11026),
+  MAILFLEET_MAILPIT_UI_PORT: port(18026),
   /** `npm start`: the dashboard, and the first of the consecutive ops ports of the fleet's processes. */
   MAILFLEET_DASHBOARD_PORT: port(8080),
   MAILFLEET_OPS_PORT_BASE: port(9470),

@@ -125,3 +125,15 @@ export const SAMPLE_EVENTS: { readonly [T in EventType]: EventPayloads[T] } = {
     parkedUntil: t + 86_401_000,
   },
 };
+
+/** An order of one item for the example shop's placeOrder, as the process-level tests place them. */
+export const oneItemOrder = (orderId: string, customerId: string) => ({
+  orderId,
+  customerId,
+  lines: [{ sku: 'A', name: 'A', quantity: 1, unitPriceMinor: 100 }],
+  currency: 'EUR',
+  subtotalMinor: 100,
+  shippingMinor: 0,
+  taxMinor: 0,
+  totalMinor: 100,
+});

@@ -8,7 +8,7 @@ export {
   type SinkMessage,
 } from './smtp-sink-client';
 export { startPrivateSink, type PrivateSink } from './private-sink';
-export { SAMPLE_EVENTS } from './event-fixtures';
+export { SAMPLE_EVENTS, oneItemOrder } from './event-fixtures';
 export { createTestTopics, testTopicSuffix, testTopics } from './test-topics';
 export { collectTopic, firstSeenOrderByKey, type CollectedRecord } from './topic-collector';
 export { startServiceProcess, type ServiceProcess } from './service-process';

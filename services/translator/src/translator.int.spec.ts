@@ -18,6 +18,7 @@ import { OutboxRelay, collectionsFor, ensureOutboxIndexes } from '@mailfleet/out
 import {
   collectTopic,
   createTestTopics,
+  oneItemOrder,
   freePort,
   kafkaBrokers,
   mongoUrl,
@@ -106,17 +107,6 @@ async function startTranslator(extra: Record<string, string> = {}): Promise<Serv
   processes.push(p);
   return p;
 }
-
-const oneItemOrder = (orderId: string, customerId: string) => ({
-  orderId,
-  customerId,
-  lines: [{ sku: 'A', name: 'A', quantity: 1, unitPriceMinor: 100 }],
-  currency: 'EUR',
-  subtotalMinor: 100,
-  shippingMinor: 0,
-  taxMinor: 0,
-  totalMinor: 100,
-});
 
 const MAIL_OF: Record<string, string> = {
   OrderPlaced: 'order-confirmation',
