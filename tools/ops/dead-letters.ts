@@ -7,6 +7,7 @@ import type { DeadLetterView } from '@mailfleet/read-models';
 import { deadLetterView } from '../../services/projector/src/domain/dead-letter-view';
 import type { OpsContext } from './ops-context';
 import { UsageError } from './ops-errors';
+import { progressBar } from './progress';
 import { readRanges, wholeTopic } from './topic-reader';
 
 /** A dead letter as the dashboard lists it (the projector's pure mapping), plus the record itself. */
@@ -83,12 +84,21 @@ export async function listDeadLetters(ctx: OpsContext, filter: DeadLetterFilter)
   const found: DeadLetter[] = [];
   for (const topic of deadLetterTopics(ctx, filter.topic)) {
     const ranges = await wholeTopic(admin, topic).catch(() => []);
-    await readRanges(ctx.kafka, admin, topic, ranges, ({ partition, message }) => {
-      const d = toDeadLetter(topic, partition, message);
-      if (filter.errorCode !== undefined && d.errorCode !== filter.errorCode) return;
-      if (since !== undefined && Number(message.timestamp) < since) return;
-      found.push(d);
-    });
+    const bar = progressBar(`reading ${topic}`, ctx.json);
+    await readRanges(
+      ctx.kafka,
+      admin,
+      topic,
+      ranges,
+      ({ partition, message }) => {
+        const d = toDeadLetter(topic, partition, message);
+        if (filter.errorCode !== undefined && d.errorCode !== filter.errorCode) return;
+        if (since !== undefined && Number(message.timestamp) < since) return;
+        found.push(d);
+      },
+      undefined,
+      bar.update,
+    ).finally(bar.stop);
   }
   return found;
 }

@@ -31,6 +31,7 @@ export function action<O>(fn: OpsAction<O>) {
     let ctx: OpsContext | undefined;
     try {
       ctx = new OpsContext();
+      ctx.json = json;
       await fn(ctx, options, out, args);
     } catch (err) {
       process.exitCode = err instanceof UsageError ? EXIT.usage : EXIT.failed;

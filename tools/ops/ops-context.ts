@@ -16,6 +16,8 @@ export class OpsContext {
   readonly topics: ReturnType<typeof fleetTopics>;
   /** Audit lines go to stderr as JSON, so `--json` output on stdout stays parseable. */
   readonly log: Logger;
+  /** Set by the command: with --json, no progress bars. */
+  json = false;
   private kafkaClient?: Kafka;
   private adminClient?: Admin;
   private mongoClient?: MongoClient;

@@ -5,7 +5,8 @@
 import { mailIdOfOrderFact, type OrderFact } from '../../services/translator/src/domain/translate';
 import type { OpsContext } from './ops-context';
 import type { ReplayMove } from './replay-plan';
-import { readRanges } from './topic-reader';
+import { progressBar } from './progress';
+import { readRanges, type ReadRecord } from './topic-reader';
 
 export interface ReplayEffect {
   readonly service: 'translator' | 'sender';
@@ -44,13 +45,15 @@ export async function replayEffect(
     const ranges = moves
       .filter((m) => m.topic === topic && m.reread > 0n)
       .map((m) => ({ partition: m.partition, from: m.to, to: m.from }));
-    await readRanges(ctx.kafka, admin, topic, ranges, ({ message }) => {
+    const bar = progressBar(`reading ${topic}`, ctx.json);
+    const collect = ({ message }: ReadRecord) => {
       records.push({
         id: message.headers?.['event-id']?.toString() ?? '',
         type: message.headers?.['event-type']?.toString() ?? '',
         key: message.key?.toString() ?? '',
       });
-    });
+    };
+    await readRanges(ctx.kafka, admin, topic, ranges, collect, undefined, bar.update).finally(bar.stop);
   }
   if (service === 'sender') {
     // The sender deduplicates by mail id, the key of mail.requested.

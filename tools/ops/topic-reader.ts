@@ -30,6 +30,7 @@ export async function readRanges(
   ranges: readonly PartitionRange[],
   each: (record: ReadRecord) => void | Promise<void>,
   timeoutMs = 120_000,
+  onProgress?: (done: number, total: number) => void,
 ): Promise<void> {
   // A range may start before the log start (retention deleted it): read what is left.
   const lows = new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, BigInt(o.low)]));
@@ -39,6 +40,8 @@ export async function readRanges(
     if (from < r.to) wanted.set(r.partition, { ...r, from });
   }
   if (wanted.size === 0) return;
+  const total = [...wanted.values()].reduce((n, r) => n + Number(r.to - r.from), 0);
+  let done = 0;
 
   const groupId = `mailfleet-ops-reader-${randomUUID()}`;
   const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 250, allowAutoTopicCreation: false });
@@ -63,7 +66,10 @@ export async function readRanges(
           for (const message of batch.messages) {
             const offset = BigInt(message.offset);
             if (offset >= range.to) break;
-            if (offset >= range.from) await each({ topic, partition: batch.partition, message });
+            if (offset >= range.from) {
+              await each({ topic, partition: batch.partition, message });
+              onProgress?.(++done, total);
+            }
           }
         } catch (err) {
           finish(err);
