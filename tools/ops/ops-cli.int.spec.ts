@@ -67,8 +67,9 @@ test('replaying the translator and the sender from the earliest offsets sends no
   expect(refused.code).toBe(1);
   expect(refused.stderr).toMatch(/live member/);
 
+  // The translator is stopped by hand; the sender by the replay itself, as the operator tells it to.
   await f.stop('translator');
-  await f.stop('sender');
+  const stopSender = `kill -TERM ${f.pid('sender')}`;
   const plans: Record<string, ReplayPlan> = {};
   for (const group of [f.groups.translator, f.groups.sender]) {
     const dry = await f.cli('--json', 'replay', '--group', group, '--to-earliest');
@@ -79,6 +80,7 @@ test('replaying the translator and the sender from the earliest offsets sends no
     expect(plan.effect.recordsRead).toBe(Number(plan.recordsToReread));
     expect(plan.effect.wouldAct).toBe(0);
     plans[group] = plan;
+    const stop = group === f.groups.sender ? ['--stop-with', stopSender] : [];
     const run = await f.cli(
       '--json',
       'replay',
@@ -89,6 +91,7 @@ test('replaying the translator and the sender from the earliest offsets sends no
       '--yes',
       '--reason',
       'replay test',
+      ...stop,
     );
     expect(run.code).toBe(0);
     expect(run.json<ReplayPlan>()).toMatchObject({ executed: true, recordsToReread: plan.recordsToReread });
@@ -317,6 +320,7 @@ test('every command answers --json; usage errors exit 2 with a message', async (
     [['replay', '--group', 'x'], /exactly one target/],
     [['replay', '--group', 'x', '--to-time', 'yesterday'], /not a time/],
     [['replay', '--group', 'x', '--to-earliest', '--execute'], /needs --reason/],
+    [['replay', '--group', 'x', '--to-earliest', '--stop-with', 'true'], /go with --execute/],
     [['dlq', 'show', 'nonsense'], /dlq-topic:partition:offset/],
     [['mail', 'retry', 'm-1'], /needs --reason/],
     [['no-such-command'], /unknown command/],

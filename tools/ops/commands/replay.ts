@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { audit } from '../audit';
 import { confirm } from '../confirm';
+import { runOperatorCommand, waitGroupEmpty } from '../group-control';
 import { describeGroup, groupPositions } from '../group-offsets';
 import { action, table } from '../ops-command';
 import { OpsRefusal, UsageError } from '../ops-errors';
@@ -16,6 +17,8 @@ interface ReplayOptions extends ReplayTargetOptions {
   execute?: boolean;
   reason?: string;
   yes?: boolean;
+  stopWith?: string;
+  startWith?: string;
 }
 
 export function registerReplay(program: Command): void {
@@ -31,6 +34,11 @@ export function registerReplay(program: Command): void {
     .option('--dry-run', 'show what would happen (the default)')
     .option('--execute', 'move the offsets (asks first; needs --reason)')
     .option('--reason <text>', 'why: kept in the audit record')
+    .option(
+      '--stop-with <command>',
+      "a shell command that stops the group's processes; the replay waits until the group is empty",
+    )
+    .option('--start-with <command>', 'a shell command that starts them again after the move')
     .option('-y, --yes', 'do not ask')
     .action(
       action<ReplayOptions>(async (ctx, opts, out) => {
@@ -42,42 +50,55 @@ export function registerReplay(program: Command): void {
             '--execute needs --reason "..." (why the group is moved: kept in the audit record)',
           );
 
+        if ((opts.stopWith || opts.startWith) && !opts.execute)
+          throw new UsageError('--stop-with and --start-with go with --execute');
         const admin = await ctx.admin();
-        const group = await describeGroup(admin, opts.group);
-        const positions = await groupPositions(admin, opts.group, opts.topic);
-        if (positions.length === 0)
-          throw new OpsRefusal(
-            `group ${opts.group} has committed no offsets; name the topics it should read with --topic`,
-          );
-        const byTime = new Map<string, bigint>();
-        if (target.kind === 'time')
-          for (const topic of new Set(positions.map((p) => p.topic)))
-            for (const o of await admin.fetchTopicOffsetsByTimestamp(topic, target.at))
-              if (BigInt(o.offset) >= 0n) byTime.set(`${topic}:${o.partition}`, BigInt(o.offset));
-        const moves = planReplay(positions, target, byTime);
-        const effect = await replayEffect(ctx, opts.group, moves);
-        const plan = {
-          group: opts.group,
-          executed: false,
-          liveMembers: group.members,
-          moves,
-          recordsToReread: moves.reduce((s, m) => s + m.reread, 0n),
-          recordsSkipped: moves.reduce((s, m) => s + m.skipped, 0n),
-          effect: effect ?? null,
+        const planFor = async () => {
+          const group = await describeGroup(admin, opts.group);
+          const positions = await groupPositions(admin, opts.group, opts.topic);
+          if (positions.length === 0)
+            throw new OpsRefusal(
+              `group ${opts.group} has committed no offsets; name the topics it should read with --topic`,
+            );
+          const byTime = new Map<string, bigint>();
+          if (target.kind === 'time')
+            for (const topic of new Set(positions.map((p) => p.topic)))
+              for (const o of await admin.fetchTopicOffsetsByTimestamp(topic, target.at))
+                if (BigInt(o.offset) >= 0n) byTime.set(`${topic}:${o.partition}`, BigInt(o.offset));
+          const moves = planReplay(positions, target, byTime);
+          return {
+            group: opts.group,
+            executed: false,
+            liveMembers: group.members,
+            moves,
+            recordsToReread: moves.reduce((s, m) => s + m.reread, 0n),
+            recordsSkipped: moves.reduce((s, m) => s + m.skipped, 0n),
+            effect: (await replayEffect(ctx, opts.group, moves)) ?? null,
+          };
         };
+        let plan = await planFor();
 
         if (opts.execute) {
-          if (group.members.length > 0)
+          if (plan.liveMembers.length > 0 && !opts.stopWith)
             throw new OpsRefusal(
-              `group ${opts.group} has ${group.members.length} live member(s): ` +
-                `${group.members.map((m) => `${m.clientId}@${m.host}`).join(', ')}. Stop them first ` +
-                '(stop the processes, or scale the deployment to 0); Kafka moves a group only while it is empty.',
+              `group ${opts.group} has ${plan.liveMembers.length} live member(s): ` +
+                `${plan.liveMembers.map((m) => `${m.clientId}@${m.host}`).join(', ')}. Stop them first ` +
+                '(stop the processes, or scale the deployment to 0), or say how with --stop-with "…"; ' +
+                'Kafka moves a group only while it is empty.',
             );
           const ok = await confirm(
-            `move ${opts.group}: re-read ${plan.recordsToReread}, skip ${plan.recordsSkipped} records`,
+            `move ${opts.group}: re-read ${plan.recordsToReread}, skip ${plan.recordsSkipped} records` +
+              (opts.stopWith ? ` (stopping it with: ${opts.stopWith})` : ''),
             opts.yes,
           );
           if (!ok) throw new OpsRefusal('not confirmed; nothing changed');
+          if (opts.stopWith) {
+            runOperatorCommand('the stop', opts.stopWith);
+            await waitGroupEmpty(admin, opts.group, 120_000);
+            // The members committed their last positions as they left: plan from there.
+            plan = await planFor();
+          }
+          const moves = plan.moves;
           for (const topic of new Set(moves.map((m) => m.topic))) {
             const partitions = moves
               .filter((m) => m.topic === topic)
@@ -85,10 +106,17 @@ export function registerReplay(program: Command): void {
             await admin.setOffsets({ groupId: opts.group, topic, partitions });
           }
           plan.executed = true;
+          if (opts.startWith) runOperatorCommand('the start', opts.startWith);
           await audit(ctx, {
             command: 'replay',
             reason: opts.reason!.trim(),
-            args: { group: opts.group, target, topics: opts.topic ?? null },
+            args: {
+              group: opts.group,
+              target,
+              topics: opts.topic ?? null,
+              stopWith: opts.stopWith ?? null,
+              startWith: opts.startWith ?? null,
+            },
             result: JSON.parse(
               JSON.stringify(plan, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v)),
             ),

@@ -220,6 +220,8 @@ export async function createOpsFleet() {
     admin,
     start,
     stop,
+    /** The process id of a running process, for an operator's stop command. */
+    pid: (p: ProcessName) => running.get(p)?.child.pid,
     cli,
     settle,
     async startAll() {
