@@ -249,7 +249,7 @@ describe('the page, in headless Chromium', () => {
     expect(entry).toContain('rejected at 2026-01-02T00:00:00.000Z');
   });
 
-  test('the dead letters are listed, read-only, with the command that shows each', async () => {
+  test('the dead letters are listed, read-only, with the commands that show and redrive each', async () => {
     const page = await browser.newPage();
     await page.goto(`${base}/#token=${TOKEN}`);
     await page.waitForSelector('#dead-letters tr');
@@ -258,6 +258,7 @@ describe('the page, in headless Chromium', () => {
     expect(entry).toContain('translator');
     expect(entry).toContain('undecodable-record.unknown-schema-id');
     expect(entry).toContain(`npm run ops -- dlq show ${DEAD_LETTER._id}`);
+    expect(entry).toContain(`npm run ops -- dlq redrive --record ${DEAD_LETTER._id}`);
   });
 
   test('without a token the page asks for one instead of showing data', async () => {

@@ -177,6 +177,13 @@ function drawChart(id, labels, datasets, stacked) {
   });
 }
 
+/** Ops commands, one per line (the dashboard only shows them; acting is the CLI's job). */
+function commands(...lines) {
+  const cell = el('span');
+  for (const line of lines) cell.append(el('code', line), el('br'));
+  return cell;
+}
+
 async function refresh() {
   const [stats, pipeline, failures, deadLetters] = await Promise.all([
     api('/api/stats?days=14'),
@@ -257,7 +264,7 @@ async function refresh() {
           d.errorCode,
           d.reason,
           time(d.deadLetteredAt),
-          el('code', d.show),
+          commands(d.show, d.redrive),
         ]),
       ),
       'no dead letters',
