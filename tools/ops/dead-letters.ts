@@ -1,8 +1,8 @@
 // The fleet's dead letters as records a person can filter, read and send back: read from the `.dlq`
 // topics with the headers the consumers wrote (libs/kafka dead-letter.ts).
-import type { IHeaders, KafkaMessage } from 'kafkajs';
+import type { KafkaMessage } from 'kafkajs';
 import { dlqTopicOf } from '@mailfleet/contracts';
-import { DLQ_HEADERS } from '@mailfleet/kafka';
+import { DLQ_HEADERS, headerText } from '@mailfleet/kafka';
 import type { DeadLetterView } from '@mailfleet/read-models';
 import { deadLetterView } from '../../services/projector/src/domain/dead-letter-view';
 import type { OpsContext } from './ops-context';
@@ -29,12 +29,6 @@ export interface DeadLetterFilter {
   readonly since?: string;
 }
 
-const text = (headers: IHeaders | undefined): Record<string, string | undefined> => {
-  const out: Record<string, string | undefined> = {};
-  for (const [k, v] of Object.entries(headers ?? {})) out[k] = (Array.isArray(v) ? v[0] : v)?.toString();
-  return out;
-};
-
 export function parseDeadLetterId(id: string): { topic: string; partition: number; offset: bigint } {
   const m = /^(.+\.dlq):(\d+):(\d+)$/.exec(id);
   if (!m)
@@ -45,7 +39,7 @@ export function parseDeadLetterId(id: string): { topic: string; partition: numbe
 }
 
 function toDeadLetter(topic: string, partition: number, message: KafkaMessage): DeadLetter {
-  const headers = text(message.headers);
+  const headers = headerText(message.headers);
   const { _id, deadLetteredAt, ...view } = deadLetterView({
     topic,
     partition,

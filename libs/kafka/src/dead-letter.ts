@@ -39,3 +39,10 @@ export function deadLetterRecord(
     message: { key: original.key, value: original.value, headers },
   };
 }
+
+/** A record's headers as text (the first value of a repeated header), for reading the ones written here. */
+export function headerText(headers: IHeaders | undefined): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(headers ?? {})) out[k] = (Array.isArray(v) ? v[0] : v)?.toString();
+  return out;
+}

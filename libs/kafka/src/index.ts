@@ -6,7 +6,7 @@ export {
   type EventHandlers,
   type HandlerContext,
 } from './consumer-runner';
-export { DLQ_HEADERS, deadLetterRecord, type DeadLetterCause } from './dead-letter';
+export { DLQ_HEADERS, deadLetterRecord, headerText, type DeadLetterCause } from './dead-letter';
 export { EventPublisher, type OutgoingEvent } from './event-publisher';
 export { createKafka, type KafkaConnection } from './kafka-client';
 export { backoffDelay, sleep } from './retry';

@@ -1,16 +1,11 @@
 // Keeps `dead_letters` in step with the fleet's `.dlq` topics, for the dashboard's list. Its own consumer
 // group reads only headers; writes are upserts by position, so a replay from any offset is harmless.
-import type { Consumer, IHeaders, Kafka } from 'kafkajs';
+import type { Consumer, Kafka } from 'kafkajs';
 import type { Db } from 'mongodb';
+import { headerText } from '@mailfleet/kafka';
 import type { Logger } from '@mailfleet/logger';
 import { DEAD_LETTERS_COLLECTION, type DeadLetterView } from '@mailfleet/read-models';
 import { deadLetterView } from '../domain/dead-letter-view';
-
-const text = (headers: IHeaders | undefined): Record<string, string | undefined> => {
-  const out: Record<string, string | undefined> = {};
-  for (const [k, v] of Object.entries(headers ?? {})) out[k] = (Array.isArray(v) ? v[0] : v)?.toString();
-  return out;
-};
 
 export class DeadLetterIndex {
   private consumer?: Consumer;
@@ -41,7 +36,7 @@ export class DeadLetterIndex {
             partition: batch.partition,
             offset: m.offset,
             timestamp: Number(m.timestamp),
-            headers: text(m.headers),
+            headers: headerText(m.headers),
           }),
         );
         if (views.length === 0) return;
