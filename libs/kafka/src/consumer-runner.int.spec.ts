@@ -403,3 +403,58 @@ test('batch mode: clean chunks go to the batch handler in one call; a chunk with
     'refused-by-test',
   );
 });
+
+test('batch mode: a chunk that fails on an outage or a write conflict is tried again whole, never record by record', async () => {
+  const topics = testTopics([ORDERS_EVENTS], 1);
+  const topic = topics[0]!;
+  await createTestTopics(topics);
+  const codec = new EventCodec(registry(), topics);
+  await codec.register();
+  const ids = ['o-1', 'o-2', 'o-3'];
+  const producer = kafka.producer();
+  await producer.connect();
+  await producer.send({
+    topic: topic.name,
+    messages: await Promise.all(
+      ids.map(async (orderId) => ({
+        key: orderId,
+        value: await codec.encode(topic.name, 'OrderPlaced', { ...SAMPLE_EVENTS.OrderPlaced, orderId }),
+        headers: toKafkaHeaders(envelopeFor('OrderPlaced')),
+      })),
+    ),
+  });
+  await producer.disconnect();
+
+  const calls: string[][] = [];
+  const oneByOne: string[] = [];
+  let committed: string[] = [];
+  const runner = new ConsumerRunner({
+    kafka,
+    groupId: uniqueName('batch-retry'),
+    topics,
+    codec,
+    logger,
+    retry: { initialMs: 50, maxMs: 200, maxUnknownAttempts: 5 },
+    handlers: { OrderPlaced: async (e) => void oneByOne.push(e.payload.orderId) },
+    batch: {
+      maxRecords: 10,
+      handler: async (records) => {
+        const chunk = records.map((r) => (r.event as DecodedEvent<'OrderPlaced'>).payload.orderId);
+        calls.push(chunk);
+        // The first two attempts lose as a transaction would to a concurrent writer, or to MongoDB away.
+        if (calls.length <= 2)
+          throw new MailfleetError('write-conflict', 'lost to a concurrent transaction', { retriable: true });
+        committed = chunk;
+      },
+    },
+  });
+  await runner.start();
+  try {
+    await waitFor('the chunk committed', async () => (committed.length > 0 ? true : undefined), 45_000);
+  } finally {
+    await runner.stop();
+  }
+  expect(committed).toEqual(ids);
+  expect(calls).toEqual([ids, ids, ids]);
+  expect(oneByOne).toEqual([]);
+});

@@ -164,9 +164,13 @@ export class ConsumerRunner {
           if (!isRunning() || isStale()) return;
           const messages = batch.messages.slice(i, i + limit);
           const together =
-            messages.length > 1 &&
-            (await this.handleTogether(batch.topic, batch.partition, messages, heartbeat));
-          if (together) await finished(messages[messages.length - 1]!.offset);
+            messages.length > 1
+              ? await this.handleTogether(batch.topic, batch.partition, messages, heartbeat, () =>
+                  Boolean(isRunning() && !isStale()),
+                )
+              : 'one-by-one';
+          if (together === 'stopped') return;
+          if (together === 'done') await finished(messages[messages.length - 1]!.offset);
           else if (!(await oneByOne(messages))) return;
         }
       },
@@ -189,18 +193,22 @@ export class ConsumerRunner {
   }
 
   /**
-   * One call of the batch handler for `messages`; false (handle them one by one instead) when a record
-   * does not decode or the handler throws — the one-by-one path retries, waits out outages and
-   * dead-letters exactly as without batches.
+   * The batch handler for `messages`: 'done'; 'one-by-one' when a record does not decode or the handler
+   * throws an error that is not an outage — the one-by-one path isolates the record at fault and
+   * dead-letters exactly as without batches; 'stopped' when the consumer stops or loses the partition
+   * while it waits. An outage or a write conflict (a retriable error: MongoDB away, a transaction that
+   * lost to a concurrent one) is no record's fault: the chunk is tried again whole, with backoff and for
+   * as long as it takes, instead of paying one transaction per record afterwards.
    */
   private async handleTogether(
     topic: string,
     partition: number,
     messages: readonly KafkaMessage[],
     heartbeat: () => Promise<void>,
-  ): Promise<boolean> {
+    active: () => boolean,
+  ): Promise<'done' | 'one-by-one' | 'stopped'> {
     const { batch, groupId, logger } = this.options;
-    if (!batch) return false;
+    if (!batch) return 'one-by-one';
     const records: DecodedRecord[] = [];
     const ignored: string[] = [];
     try {
@@ -215,17 +223,28 @@ export class ConsumerRunner {
         records.push({ event, context: recordContext(source, envelope, message, logger).context });
       }
     } catch {
-      return false;
+      return 'one-by-one';
     }
     const end = this.metrics.handlerSeconds.startTimer({ group: groupId, topic, event_type: 'batch' });
-    try {
-      if (records.length > 0) await whileHeartbeating(heartbeat, () => batch.handler(records));
-    } catch (err) {
-      logger.warn(
-        { err, topic, partition, records: records.length, errorClass: classifyError(err) },
-        'batch failed; handling its records one by one',
-      );
-      return false;
+    for (let attempt = 0; records.length > 0; attempt++) {
+      try {
+        await whileHeartbeating(heartbeat, () => batch.handler(records));
+        break;
+      } catch (err) {
+        const errorClass = classifyError(err);
+        const fields = { err, topic, partition, records: records.length, errorClass };
+        if (errorClass !== 'retriable') {
+          logger.warn(fields, 'batch failed; handling its records one by one');
+          return 'one-by-one';
+        }
+        if (!active()) return 'stopped';
+        const delayMs = backoffDelay(attempt, this.retry);
+        logger.warn({ ...fields, attempt: attempt + 1, delayMs }, 'batch failed, retrying it whole');
+        this.metrics.retries.inc({ group: groupId, topic });
+        await sleep(delayMs);
+        await heartbeat().catch(() => undefined);
+        if (!active()) return 'stopped';
+      }
     }
     end();
     for (const r of records)
@@ -237,7 +256,7 @@ export class ConsumerRunner {
       });
     for (const eventType of ignored)
       this.metrics.records.inc({ group: groupId, topic, event_type: eventType, outcome: 'ignored' });
-    return true;
+    return 'done';
   }
 
   /** Handles one record until it is processed, ignored or dead-lettered; false when stopping first. */

@@ -52,7 +52,7 @@ export class TranslatorStore {
     return new Map(docs.map((d) => [d._id, strip(d)]));
   }
 
-  /** Writing the customer document also serialises concurrent transactions about the same customer. */
+  /** Writing the customer document serialises concurrent transactions that change the same customer. */
   async saveCustomer(session: ClientSession, customer: CustomerReplica): Promise<void> {
     await this.customers().replaceOne({ _id: customer.customerId }, customer, { upsert: true, session });
   }

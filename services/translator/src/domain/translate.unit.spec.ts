@@ -100,6 +100,15 @@ describe('order facts, given a known customer', () => {
     });
   });
 
+  test('deciding leaves the customer untouched (the same object), parking changes it', () => {
+    // The batch handler writes a customer back only when it changed: the identity is that signal.
+    expect(onOrderFact(placed, { customer: ada }, ctx).customer).toBe(ada);
+    const unknown = emptyCustomer('c-42');
+    const parked = onOrderFact(placed, { customer: unknown }, ctx).customer;
+    expect(parked).not.toBe(unknown);
+    expect(parked.parked.map((p) => p.mailId)).toEqual(['order-confirmation:o-1']);
+  });
+
   test('a cancelled order still gets its confirmation: the rules are confluent (docs/translator.md)', () => {
     const afterCancel = onOrderFact(cancelled, { customer: ada }, ctx);
     const { decisions } = onOrderFact(placed, { customer: ada, order: afterCancel.order }, ctx);

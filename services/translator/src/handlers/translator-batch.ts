@@ -100,7 +100,11 @@ export function createTranslatorBatchHandler(deps: TranslatorDeps): BatchHandler
               ? onOrderFact(f.fact, { order: orders.get(f.fact.payload.orderId), customer: before }, context)
               : onCustomerFact(f.fact, { customer: before, orders: parkedOrders(before, orders) }, context);
           customers.set(outcome.customer.customerId, outcome.customer);
-          dirtyCustomers.add(outcome.customer.customerId);
+          // An order fact that decides its mail leaves the customer as it was (the same object): not
+          // rewriting it keeps the orders of one customer, spread over partitions and instances, from
+          // conflicting on the customer's document. Parking and customer facts do write it, and those
+          // are the writes that must serialise (docs/translator.md, "Concurrency").
+          if (outcome.customer !== before) dirtyCustomers.add(outcome.customer.customerId);
           if (outcome.order) {
             orders.set(outcome.order.orderId, outcome.order);
             dirtyOrders.add(outcome.order.orderId);
