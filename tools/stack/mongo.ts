@@ -48,7 +48,7 @@ export const mongo: Component = {
       // SecantusDB's own command line plus mongod's background transaction reaper (see the script).
       command: path.join(venvDir(ctx), 'bin', 'python'),
       args: [
-        path.join(ctx.repoRoot, 'infra', 'mongo', 'secantusd_with_txn_reaper.py'),
+        path.join(ctx.repoRoot, 'infra', 'mongo', 'secantusd_launcher.py'),
         '--host',
         '127.0.0.1',
         '--port',
