@@ -1,4 +1,12 @@
-export { freePort, kafkaBrokers, mongoUrl, schemaRegistryUrl, uniqueName, waitFor } from './helpers';
+export {
+  freePort,
+  kafkaBrokers,
+  mongoUrl,
+  schemaRegistryUrl,
+  testPortRange,
+  uniqueName,
+  waitFor,
+} from './helpers';
 export {
   armSinkFault,
   sinkClient,
