@@ -57,6 +57,24 @@ async function readAll(topic: string, count: number): Promise<KafkaMessage[]> {
   }
 }
 
+/** A fresh one-partition orders topic, its schemas registered. */
+async function ordersTopic() {
+  const topics = testTopics([ORDERS_EVENTS], 1);
+  await createTestTopics(topics);
+  const codec = new EventCodec(registry(), topics);
+  await codec.register();
+  return { topics, topic: topics[0]!, codec };
+}
+
+/** A valid OrderPlaced record for `orderId`, keyed by it, with its envelope headers. */
+async function orderPlacedRecord(codec: EventCodec, topic: string, orderId: string) {
+  return {
+    key: orderId,
+    value: await codec.encode(topic, 'OrderPlaced', { ...SAMPLE_EVENTS.OrderPlaced, orderId }),
+    headers: toKafkaHeaders(envelopeFor('OrderPlaced')),
+  };
+}
+
 test('every event type round-trips through the registry and the broker with its envelope', async () => {
   const topics = testTopics([ORDERS_EVENTS, CUSTOMERS_EVENTS, MAIL_REQUESTED, MAIL_EVENTS]);
   await createTestTopics(topics);
@@ -132,11 +150,7 @@ test('a payload that does not match its schema is refused before it is sent, nam
 });
 
 test('poison records go to the DLQ with their bytes and reason, and the records after them are processed', async () => {
-  const topics = testTopics([ORDERS_EVENTS], 1);
-  const topic = topics[0]!;
-  await createTestTopics(topics);
-  const codec = new EventCodec(registry(), topics);
-  await codec.register();
+  const { topics, topic, codec } = await ordersTopic();
 
   // Valid Avro, but of a schema that has no business on this topic.
   const strangerName = uniqueName('Stranger').replace(/-/g, '_');
@@ -339,16 +353,8 @@ test('the registry down for 30 s while a new schema version arrives: nothing is 
 }, 120_000);
 
 test('batch mode: clean chunks go to the batch handler in one call; a chunk with a poison or a refused record is handled one by one, each record once and in order', async () => {
-  const topics = testTopics([ORDERS_EVENTS], 1);
-  const topic = topics[0]!;
-  await createTestTopics(topics);
-  const codec = new EventCodec(registry(), topics);
-  await codec.register();
-  const good = async (orderId: string) => ({
-    key: orderId,
-    value: await codec.encode(topic.name, 'OrderPlaced', { ...SAMPLE_EVENTS.OrderPlaced, orderId }),
-    headers: toKafkaHeaders(envelopeFor('OrderPlaced')),
-  });
+  const { topics, topic, codec } = await ordersTopic();
+  const good = (orderId: string) => orderPlacedRecord(codec, topic.name, orderId);
   const producer = kafka.producer();
   await producer.connect();
   await producer.send({
@@ -405,23 +411,13 @@ test('batch mode: clean chunks go to the batch handler in one call; a chunk with
 });
 
 test('batch mode: a chunk that fails on an outage or a write conflict is tried again whole, never record by record', async () => {
-  const topics = testTopics([ORDERS_EVENTS], 1);
-  const topic = topics[0]!;
-  await createTestTopics(topics);
-  const codec = new EventCodec(registry(), topics);
-  await codec.register();
+  const { topics, topic, codec } = await ordersTopic();
   const ids = ['o-1', 'o-2', 'o-3'];
   const producer = kafka.producer();
   await producer.connect();
   await producer.send({
     topic: topic.name,
-    messages: await Promise.all(
-      ids.map(async (orderId) => ({
-        key: orderId,
-        value: await codec.encode(topic.name, 'OrderPlaced', { ...SAMPLE_EVENTS.OrderPlaced, orderId }),
-        headers: toKafkaHeaders(envelopeFor('OrderPlaced')),
-      })),
-    ),
+    messages: await Promise.all(ids.map((orderId) => orderPlacedRecord(codec, topic.name, orderId))),
   });
   await producer.disconnect();
 
