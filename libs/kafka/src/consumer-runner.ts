@@ -238,11 +238,9 @@ export class ConsumerRunner {
           return 'one-by-one';
         }
         if (!active()) return 'stopped';
-        const delayMs = backoffDelay(attempt, this.retry);
-        logger.warn({ ...fields, attempt: attempt + 1, delayMs }, 'batch failed, retrying it whole');
-        this.metrics.retries.inc({ group: groupId, topic });
-        await sleep(delayMs);
-        await heartbeat().catch(() => undefined);
+        await this.backOff(attempt, topic, heartbeat, (delayMs) =>
+          logger.warn({ ...fields, attempt: attempt + 1, delayMs }, 'batch failed, retrying it whole'),
+        );
         if (!active()) return 'stopped';
       }
     }
@@ -312,16 +310,28 @@ export class ConsumerRunner {
           return true;
         }
         if (!isRunning()) return false;
-        const delay = backoffDelay(attempt, this.retry);
-        logger.warn(
-          { err, ...source, attempt: attempt + 1, delayMs: delay, errorClass: kind },
-          'handler failed, retrying',
+        await this.backOff(attempt, source.topic, heartbeat, (delayMs) =>
+          logger.warn(
+            { err, ...source, attempt: attempt + 1, delayMs, errorClass: kind },
+            'handler failed, retrying',
+          ),
         );
-        this.metrics.retries.inc({ group: groupId, topic: source.topic });
-        await sleep(delay);
-        await heartbeat().catch(() => undefined);
       }
     }
+  }
+
+  /** Waits out failed attempt `attempt` with backoff, heartbeating so the group keeps the partition here. */
+  private async backOff(
+    attempt: number,
+    topic: string,
+    heartbeat: () => Promise<void>,
+    log: (delayMs: number) => void,
+  ): Promise<void> {
+    const delayMs = backoffDelay(attempt, this.retry);
+    log(delayMs);
+    this.metrics.retries.inc({ group: this.options.groupId, topic });
+    await sleep(delayMs);
+    await heartbeat().catch(() => undefined);
   }
 
   private async deadLetter(

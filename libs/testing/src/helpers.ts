@@ -55,6 +55,16 @@ export function testPortRange(rangeText: string | undefined): { low: number; hig
 }
 
 const handedOut = new Set<number>();
+/** Read once per process: the kernel setting does not change under a test run. */
+let portRange: { range: ReturnType<typeof testPortRange> } | undefined;
+
+function ephemeralRangeText(): string | undefined {
+  try {
+    return readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8');
+  } catch {
+    return undefined;
+  }
+}
 
 function canListen(port: number, host: string): Promise<boolean> {
   return new Promise((resolve) => {
@@ -70,13 +80,7 @@ function canListen(port: number, host: string): Promise<boolean> {
  * the services' ops servers listen there.
  */
 export async function freePort(): Promise<number> {
-  let rangeText: string | undefined;
-  try {
-    rangeText = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8');
-  } catch {
-    rangeText = undefined;
-  }
-  const range = testPortRange(rangeText);
+  const range = (portRange ??= { range: testPortRange(ephemeralRangeText()) }).range;
   for (let tries = 0; range && tries < 200; tries++) {
     const port = range.low + Math.floor(Math.random() * (range.high - range.low + 1));
     if (handedOut.has(port) || !(await canListen(port, '0.0.0.0'))) continue;
