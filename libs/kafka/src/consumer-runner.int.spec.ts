@@ -58,8 +58,8 @@ async function readAll(topic: string, count: number): Promise<KafkaMessage[]> {
 }
 
 /** A fresh one-partition orders topic, its schemas registered. */
-async function ordersTopic() {
-  const topics = testTopics([ORDERS_EVENTS], 1);
+async function ordersTopic(partitions = 1) {
+  const topics = testTopics([ORDERS_EVENTS], partitions);
   await createTestTopics(topics);
   const codec = new EventCodec(registry(), topics);
   await codec.register();
@@ -453,4 +453,81 @@ test('batch mode: a chunk that fails on an outage or a write conflict is tried a
   expect(committed).toEqual(ids);
   expect(calls).toEqual([ids, ids, ids]);
   expect(oneByOne).toEqual([]);
+});
+
+test('batch mode: the chunks of several partitions in one fetch are combined into one call; a refused record sends only its own partition one by one', async () => {
+  const { topics, topic, codec } = await ordersTopic(4);
+  const producer = kafka.producer();
+  await producer.connect();
+  // Two records on each of four partitions, written before the consumer starts: its first fetch
+  // brings them all. Partition 3 holds a record the handlers refuse.
+  const ids = (p: number) => (p === 3 ? ['p3-a', 'p3-refused'] : [`p${p}-a`, `p${p}-b`]);
+  await producer.send({
+    topic: topic.name,
+    messages: (
+      await Promise.all(
+        [0, 1, 2, 3].map(async (partition) =>
+          Promise.all(
+            ids(partition).map(async (id) => ({
+              ...(await orderPlacedRecord(codec, topic.name, id)),
+              partition,
+            })),
+          ),
+        ),
+      )
+    ).flat(),
+  });
+  await producer.disconnect();
+
+  const refuse = (orderId: string) => {
+    if (orderId === 'p3-refused')
+      throw new MailfleetError('refused-by-test', 'this order is refused', { retriable: false });
+  };
+  const calls: string[][] = [];
+  const committed: string[] = [];
+  const oneByOne: string[] = [];
+  const runner = new ConsumerRunner({
+    kafka,
+    groupId: uniqueName('batch-combined'),
+    topics,
+    codec,
+    logger,
+    handlers: {
+      OrderPlaced: async (e) => {
+        refuse(e.payload.orderId);
+        oneByOne.push(e.payload.orderId);
+      },
+    },
+    batch: {
+      maxRecords: 100,
+      lingerMs: 50,
+      handler: async (records) => {
+        const chunk = records.map((r) => (r.event as DecodedEvent<'OrderPlaced'>).payload.orderId);
+        calls.push(chunk);
+        chunk.forEach(refuse); // all or nothing, as a transaction would be
+        committed.push(...chunk);
+      },
+    },
+  });
+  await runner.start();
+  try {
+    await waitFor(
+      'every good record',
+      async () => (committed.length + oneByOne.length >= 7 ? true : undefined),
+      45_000,
+    );
+  } finally {
+    await runner.stop();
+  }
+  // The first call held every partition's chunk (in per-partition order); it failed for p3's record,
+  // so each chunk went alone: three committed as chunks, p3's handled one by one.
+  expect(calls[0]?.length).toBe(8);
+  for (const p of [0, 1, 2, 3]) {
+    const mine = calls[0]!.filter((id) => id.startsWith(`p${p}-`));
+    expect(mine).toEqual(ids(p));
+  }
+  expect(committed.sort()).toEqual(['p0-a', 'p0-b', 'p1-a', 'p1-b', 'p2-a', 'p2-b']);
+  expect(oneByOne).toEqual(['p3-a']);
+  const dead = await readAll(dlqTopicOf(topic.name), 1);
+  expect(dead.map((m) => String(m.key))).toEqual(['p3-refused']);
 });

@@ -13,6 +13,7 @@ import {
 } from '@mailfleet/contracts';
 import { MailfleetError, classifyError } from '@mailfleet/errors';
 import { withLogContext, type Logger } from '@mailfleet/logger';
+import { ChunkCoalescer, SharedChunkError } from './chunk-coalescer';
 import { consumerMetrics } from './consumer-metrics';
 import { deadLetterRecord } from './dead-letter';
 import { backoffDelay, sleep } from './retry';
@@ -35,9 +36,11 @@ export interface DecodedRecord {
 }
 
 /**
- * Handles several records of one partition at once, as if `handlers` were applied to each in order and
- * atomically: all or nothing. When it throws, the runner handles the same records one by one with
- * `handlers` (so a poison record is isolated for the DLQ and the others still go through).
+ * Handles several records at once, as if `handlers` were applied to each in list order and atomically:
+ * all or nothing. The records may come from several partitions (the chunks of one fetch, combined), each
+ * partition's in its order. When it throws, the runner tries each partition's chunk alone, then handles
+ * the records of the failing one one by one with `handlers` (so a poison record is isolated for the DLQ
+ * and the others still go through).
  */
 export type BatchHandler = (records: readonly DecodedRecord[]) => Promise<void>;
 
@@ -48,8 +51,18 @@ export interface ConsumerRunnerOptions {
   readonly topics: readonly TopicDefinition[];
   readonly codec: EventCodec;
   readonly handlers: EventHandlers;
-  /** Optional: records of one Kafka batch in chunks of up to `maxRecords`, one call each. */
-  readonly batch?: { readonly handler: BatchHandler; readonly maxRecords: number };
+  /**
+   * Optional: records in chunks of up to `maxRecords`, one call each. `partitions` partitions (16 unless
+   * given) are consumed concurrently (kafkajs partitionsConsumedConcurrently; each partition's records
+   * stay in order) and their chunks that arrive within `lingerMs` (5) of each other — those of one
+   * fetch — are combined into one call of up to `maxRecords`.
+   */
+  readonly batch?: {
+    readonly handler: BatchHandler;
+    readonly maxRecords: number;
+    readonly partitions?: number;
+    readonly lingerMs?: number;
+  };
   readonly logger: Logger;
   readonly metrics?: Registry;
   readonly fromBeginning?: boolean;
@@ -103,6 +116,7 @@ export class ConsumerRunner {
   readonly crashed: Promise<Error>;
   /** Per topic:partition, the offset after the last record this process finished (committed or not). */
   private readonly processed = new Map<string, bigint>();
+  private readonly together: ChunkCoalescer<DecodedRecord> | undefined;
 
   constructor(private readonly options: ConsumerRunnerOptions) {
     this.consumer = options.kafka.consumer({
@@ -118,6 +132,13 @@ export class ConsumerRunner {
     this.metrics = consumerMetrics(options.metrics ?? new Registry());
     this.retry = options.retry ?? { initialMs: 200, maxMs: 30_000, maxUnknownAttempts: 5 };
     this.now = options.now ?? (() => new Date());
+    const { batch } = options;
+    if (batch)
+      this.together = new ChunkCoalescer({
+        flush: (chunks) => batch.handler(chunks.flat()),
+        lingerMs: batch.lingerMs ?? 5,
+        maxItems: batch.maxRecords,
+      });
     this.crashed = new Promise((resolve) => {
       this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
         if (!payload.restart) resolve(payload.error);
@@ -136,6 +157,7 @@ export class ConsumerRunner {
       autoCommit: true,
       autoCommitInterval: 1_000,
       eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.batch ? (this.options.batch.partitions ?? 16) : 1,
       eachBatch: async ({
         batch,
         resolveOffset,
@@ -163,8 +185,10 @@ export class ConsumerRunner {
         for (let i = 0; i < batch.messages.length; i += limit) {
           if (!isRunning() || isStale()) return;
           const messages = batch.messages.slice(i, i + limit);
+          // A single record goes through the batch handler too when chunks are combined: alone it would
+          // cost a transaction of its own.
           const together =
-            messages.length > 1
+            messages.length > 1 || this.together
               ? await this.handleTogether(batch.topic, batch.partition, messages, heartbeat, () =>
                   Boolean(isRunning() && !isStale()),
                 )
@@ -226,13 +250,23 @@ export class ConsumerRunner {
       return 'one-by-one';
     }
     const end = this.metrics.handlerSeconds.startTimer({ group: groupId, topic, event_type: 'batch' });
+    // Combined with other partitions' chunks until a combined call fails for a reason that is not an
+    // outage: then this chunk goes alone, so that only the chunk at fault is handled one by one.
+    let alone = false;
     for (let attempt = 0; records.length > 0; attempt++) {
       try {
-        await whileHeartbeating(heartbeat, () => batch.handler(records));
+        await whileHeartbeating(heartbeat, () =>
+          alone || !this.together ? batch.handler(records) : this.together.submit(records),
+        );
         break;
       } catch (err) {
-        const errorClass = classifyError(err);
+        const errorClass = classifyError(err instanceof SharedChunkError ? err.cause : err);
         const fields = { err, topic, partition, records: records.length, errorClass };
+        if (errorClass !== 'retriable' && err instanceof SharedChunkError && !alone) {
+          alone = true;
+          attempt--;
+          continue;
+        }
         if (errorClass !== 'retriable') {
           logger.warn(fields, 'batch failed; handling its records one by one');
           return 'one-by-one';

@@ -1,0 +1,70 @@
+// Group commit across partitions: the chunks that kafkajs hands to concurrent eachBatch calls for one
+// fetch (one per partition) are applied in one call — one MongoDB transaction instead of one per
+// partition. A caught-up consumer gets a record or two per partition per fetch, so per-partition chunks
+// stay tiny however many records arrive; together they are one chunk of everything the fetch brought.
+
+/** The combined call failed; `contributors` chunks were in it (the others' records were innocent). */
+export class SharedChunkError extends Error {
+  override name = 'SharedChunkError';
+  constructor(
+    readonly contributors: number,
+    override readonly cause: unknown,
+  ) {
+    super(`a combined chunk of ${contributors} partitions failed: ${String(cause)}`);
+  }
+}
+
+interface Waiting<T> {
+  readonly items: readonly T[];
+  readonly resolve: () => void;
+  readonly reject: (err: unknown) => void;
+}
+
+export interface CoalescerOptions<T> {
+  /** Applies the chunks of several callers at once, all or nothing, in the order they were submitted. */
+  readonly flush: (chunks: readonly (readonly T[])[]) => Promise<void>;
+  /** How long the first chunk waits for others (the concurrent calls of one fetch start together). */
+  readonly lingerMs: number;
+  /** A combined chunk is flushed as soon as it holds this many items. */
+  readonly maxItems: number;
+}
+
+/**
+ * Collects the chunks submitted within `lingerMs` of the first and flushes them in one call. When the
+ * call fails, a single contributor gets the error itself; several get a SharedChunkError (wrapping it)
+ * so that each can try its own chunk alone and the one at fault is found.
+ */
+export class ChunkCoalescer<T> {
+  private waiting: Waiting<T>[] = [];
+  private count = 0;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: CoalescerOptions<T>) {}
+
+  submit(items: readonly T[]): Promise<void> {
+    if (this.count > 0 && this.count + items.length > this.options.maxItems) this.flushNow();
+    const done = new Promise<void>((resolve, reject) => this.waiting.push({ items, resolve, reject }));
+    this.count += items.length;
+    if (this.count >= this.options.maxItems) this.flushNow();
+    else this.timer ??= setTimeout(() => this.flushNow(), this.options.lingerMs);
+    return done;
+  }
+
+  private flushNow(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const group = this.waiting;
+    this.waiting = [];
+    this.count = 0;
+    if (group.length === 0) return;
+    Promise.resolve()
+      .then(() => this.options.flush(group.map((w) => w.items)))
+      .then(
+        () => group.forEach((w) => w.resolve()),
+        (err: unknown) => {
+          const shared = group.length > 1 ? new SharedChunkError(group.length, err) : err;
+          group.forEach((w) => w.reject(shared));
+        },
+      );
+  }
+}
