@@ -20,6 +20,12 @@ export interface LoadOptions {
   readonly optOutRatio?: number;
   /** Share of customers whose display name is hostile: address-like, quoted, encoded-word, control bytes. */
   readonly hostileNameRatio?: number;
+  /**
+   * Entities worked on side by side (not with `interleave`): every customer is registered before the
+   * first order, each entity's own steps keep their order. Which commands roll back (`abortRatio`) then
+   * depends on timing as well as the seed.
+   */
+  readonly concurrency?: number;
   readonly onProgress?: (done: number, total: number) => void;
 }
 
@@ -205,12 +211,23 @@ export async function generateLoad(shop: ShopService, options: LoadOptions): Pro
       options.onProgress?.(++done, total);
     }
   } else {
-    for (const sequence of sequences) {
-      for (const step of sequence) {
-        await step();
-        options.onProgress?.(++done, total);
-      }
-    }
+    // `lanes` workers take the next entity's sequence; customers all before the first order.
+    const lanes = Math.max(1, options.concurrency ?? 1);
+    const runAll = async (list: Step[][]) => {
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: lanes }, async () => {
+          while (next < list.length) {
+            for (const step of list[next++]!) {
+              await step();
+              options.onProgress?.(++done, total);
+            }
+          }
+        }),
+      );
+    };
+    await runAll(sequences.slice(0, customers));
+    await runAll(sequences.slice(customers));
   }
   return { committed, aborted, refused };
 }

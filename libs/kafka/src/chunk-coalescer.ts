@@ -14,19 +14,23 @@ export class SharedChunkError extends Error {
   }
 }
 
-interface Waiting<T> {
+interface Waiting<T, R> {
   readonly items: readonly T[];
-  readonly resolve: () => void;
+  readonly resolve: (result: R) => void;
   readonly reject: (err: unknown) => void;
 }
 
-export interface CoalescerOptions<T> {
-  /** Applies the chunks of several callers at once, all or nothing, in the order they were submitted. */
-  readonly flush: (chunks: readonly (readonly T[])[]) => Promise<void>;
+export interface CoalescerOptions<T, R> {
+  /**
+   * Applies the chunks of several callers at once, all or nothing, in the order they were submitted;
+   * returns one result per chunk.
+   */
+  readonly flush: (chunks: readonly (readonly T[])[]) => Promise<readonly R[]>;
   /** How long the first chunk waits for others (the concurrent calls of one fetch start together). */
   readonly lingerMs: number;
-  /** A combined chunk is flushed as soon as it holds this many items. */
+  /** A combined chunk is flushed as soon as it holds this many items (as `sizeOf` counts them). */
   readonly maxItems: number;
+  readonly sizeOf?: (item: T) => number;
 }
 
 /**
@@ -34,17 +38,19 @@ export interface CoalescerOptions<T> {
  * call fails, a single contributor gets the error itself; several get a SharedChunkError (wrapping it)
  * so that each can try its own chunk alone and the one at fault is found.
  */
-export class ChunkCoalescer<T> {
-  private waiting: Waiting<T>[] = [];
+export class ChunkCoalescer<T, R = void> {
+  private waiting: Waiting<T, R>[] = [];
   private count = 0;
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly options: CoalescerOptions<T>) {}
+  constructor(private readonly options: CoalescerOptions<T, R>) {}
 
-  submit(items: readonly T[]): Promise<void> {
-    if (this.count > 0 && this.count + items.length > this.options.maxItems) this.flushNow();
-    const done = new Promise<void>((resolve, reject) => this.waiting.push({ items, resolve, reject }));
-    this.count += items.length;
+  /** Resolves with this chunk's result once the combined call it went into succeeded. */
+  submit(items: readonly T[]): Promise<R> {
+    const size = items.reduce((n, item) => n + (this.options.sizeOf?.(item) ?? 1), 0);
+    if (this.count > 0 && this.count + size > this.options.maxItems) this.flushNow();
+    const done = new Promise<R>((resolve, reject) => this.waiting.push({ items, resolve, reject }));
+    this.count += size;
     if (this.count >= this.options.maxItems) this.flushNow();
     else this.timer ??= setTimeout(() => this.flushNow(), this.options.lingerMs);
     return done;
@@ -60,7 +66,7 @@ export class ChunkCoalescer<T> {
     Promise.resolve()
       .then(() => this.options.flush(group.map((w) => w.items)))
       .then(
-        () => group.forEach((w) => w.resolve()),
+        (results) => group.forEach((w, i) => w.resolve(results[i] as R)),
         (err: unknown) => {
           const shared = group.length > 1 ? new SharedChunkError(group.length, err) : err;
           group.forEach((w) => w.reject(shared));

@@ -134,8 +134,11 @@ export class ConsumerRunner {
     this.now = options.now ?? (() => new Date());
     const { batch } = options;
     if (batch)
-      this.together = new ChunkCoalescer({
-        flush: (chunks) => batch.handler(chunks.flat()),
+      this.together = new ChunkCoalescer<DecodedRecord>({
+        flush: async (chunks) => {
+          await batch.handler(chunks.flat());
+          return chunks.map((): void => undefined);
+        },
         lingerMs: batch.lingerMs ?? 5,
         maxItems: batch.maxRecords,
       });

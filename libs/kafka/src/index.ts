@@ -6,6 +6,7 @@ export {
   type EventHandlers,
   type HandlerContext,
 } from './consumer-runner';
+export { ChunkCoalescer, SharedChunkError, type CoalescerOptions } from './chunk-coalescer';
 export { DLQ_HEADERS, deadLetterRecord, headerText, type DeadLetterCause } from './dead-letter';
 export { EventPublisher, type OutgoingEvent } from './event-publisher';
 export { createKafka, type KafkaConnection } from './kafka-client';

@@ -63,6 +63,12 @@ export class OutboxRelay {
   private healthy = false;
   /** The last round read a full batch: more may be waiting without a wake-up of their own. */
   private lastRoundFull = false;
+  /**
+   * Per key, the published seq this relay itself committed, and the lease token it held for the key's
+   * shard then: while that lease is unchanged no one else marks the shard, so the value is the truth
+   * and the key's counter need not be read again. Cleared when a mark fails (its commit is unknown).
+   */
+  private readonly markedSeq = new Map<string, { readonly token: number; readonly seq: number }>();
 
   constructor(private readonly options: RelayOptions) {
     this.instanceId = options.instanceId ?? `relay-${randomUUID().slice(0, 8)}`;
@@ -183,16 +189,23 @@ export class OutboxRelay {
         .sort({ createdAt: 1, _id: 1 })
         .limit(this.options.batchSize ?? 500)
         .toArray();
-      if (candidates.length === 0) return { candidates, counters: [] };
+      if (candidates.length === 0) return { candidates, counters: new Map<string, number>() };
       this.lastRoundFull = candidates.length >= (this.options.batchSize ?? 500);
-      const keyIds = [...new Set(candidates.map((r) => keyCounterId(r.topic, r.key)))];
-      const counters = await this.options.db
-        .collection<OutboxKeyCounter>(this.collections.keys, MAJORITY)
-        .find({ _id: { $in: keyIds } })
-        .toArray();
-      return { candidates, counters };
+      const known = this.knownPublishedSeqs(candidates, shards);
+      const keyIds = [...new Set(candidates.map((r) => keyCounterId(r.topic, r.key)))].filter(
+        (id) => !known.has(id),
+      );
+      const counters =
+        keyIds.length === 0
+          ? []
+          : await this.options.db
+              .collection<OutboxKeyCounter>(this.collections.keys, MAJORITY)
+              .find({ _id: { $in: keyIds } })
+              .toArray();
+      for (const c of counters) known.set(c._id, c.publishedSeq);
+      return { candidates, counters: known };
     });
-    const batch = selectPublishable(candidates, new Map(counters.map((c) => [c._id, c.publishedSeq])));
+    const batch = selectPublishable(candidates, counters);
     if (batch.length === 0) return 0;
 
     const published = await this.stage('publish', () => this.publishIsolatingRefusals(batch));
@@ -201,9 +214,38 @@ export class OutboxRelay {
     for (const r of published)
       this.metrics.latency.observe((publishedAt.getTime() - r.createdAt.getTime()) / 1000);
     if (this.options.pauseAfterPublishMs) await sleep(this.options.pauseAfterPublishMs);
-    const marked = await this.stage('mark', () => this.mark(published, shards, publishedAt));
+    const marked = await this.stage('mark', () => this.mark(published, shards, publishedAt)).catch(
+      (err: unknown) => {
+        this.markedSeq.clear();
+        throw err;
+      },
+    );
     this.metrics.published.inc(marked);
     return marked;
+  }
+
+  /**
+   * The published seq of the candidates' keys that needs no read: a key whose first pending record is
+   * its first ever (seq 1: nothing of it was published — a record is marked with its counter in one
+   * transaction), or one this relay marked under the lease it still holds. Most keys of a busy outbox
+   * are new (an order's first event), so most rounds read no counter at all.
+   */
+  private knownPublishedSeqs(
+    candidates: readonly OutboxRecord[],
+    shards: ReadonlyMap<number, number>,
+  ): Map<string, number> {
+    const lowest = new Map<string, OutboxRecord>();
+    for (const r of candidates) {
+      const id = keyCounterId(r.topic, r.key);
+      if (r.seq < (lowest.get(id)?.seq ?? Infinity)) lowest.set(id, r);
+    }
+    const known = new Map<string, number>();
+    for (const [id, r] of lowest) {
+      const marked = this.markedSeq.get(id);
+      if (marked && marked.token === shards.get(r.shard)) known.set(id, marked.seq);
+      else if (r.seq === 1) known.set(id, 0);
+    }
+    return known;
   }
 
   /**
@@ -269,6 +311,10 @@ export class OutboxRelay {
     publishedAt: Date,
   ): Promise<number> {
     let marked = 0;
+    let committed: { mine: readonly OutboxRecord[]; highest: ReadonlyMap<string, number> } = {
+      mine: [],
+      highest: new Map(),
+    };
     await this.options.client.withSession((session) =>
       session.withTransaction(async () => {
         marked = 0;
@@ -284,6 +330,7 @@ export class OutboxRelay {
             'lease lost before marking; the new owner publishes those records again',
           );
         }
+        committed = { mine: [], highest: new Map() };
         if (mine.length === 0) return;
         await this.records.updateMany(
           { _id: { $in: mine.map((r) => r._id) } },
@@ -303,8 +350,19 @@ export class OutboxRelay {
           { session },
         );
         marked = mine.length;
+        committed = { mine, highest };
       }),
     );
+    // Committed: what this relay now knows about its keys (bounded: a relay holding many busy shards
+    // simply reads some counters again).
+    if (this.markedSeq.size > 50_000) this.markedSeq.clear();
+    for (const r of committed.mine) {
+      const id = keyCounterId(r.topic, r.key);
+      const token = shards.get(r.shard) ?? -1;
+      const before = this.markedSeq.get(id);
+      const seq = Math.max(committed.highest.get(id) ?? 0, before?.token === token ? before.seq : 0);
+      this.markedSeq.set(id, { token, seq });
+    }
     return marked;
   }
 }

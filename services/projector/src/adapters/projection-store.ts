@@ -1,5 +1,5 @@
-// One version of the projections in MongoDB. Each chunk of records of one partition is applied in ONE
-// transaction together with that partition's checkpoint, so a record is applied exactly once: after a
+// One version of the projections in MongoDB. Each chunk of records of one partition (or the chunks of
+// several, see applyMany) is applied in ONE transaction together with its partition's checkpoint, so a record is applied exactly once: after a
 // crash the projector resumes from the checkpoint, and a second instance that got the same records
 // (rebalance) conflicts on the checkpoint document, retries, and finds them applied already.
 import { MailfleetError } from '@mailfleet/errors';
@@ -16,6 +16,14 @@ import type {
 import { collectionNames, type Checkpoint } from '@mailfleet/read-models';
 
 const checkpointId = (topic: string, partition: number) => `${topic}:${partition}`;
+
+/** Records of one partition to apply, and where its checkpoint moves (see ProjectionStore.apply). */
+export interface ProjectionChunk {
+  readonly topic: string;
+  readonly partition: number;
+  readonly records: readonly ProjectedRecord[];
+  readonly last: Position;
+}
 
 /** A record the projection rules throw on: wrong in itself, for the DLQ (with `cause` as the reason). */
 export class ProjectionRefusedError extends MailfleetError {
@@ -85,31 +93,54 @@ export class ProjectionStore {
     records: readonly ProjectedRecord[],
     last: Position,
   ): Promise<number> {
-    let applied = 0;
+    const [applied] = await this.applyMany([{ topic, partition, records, last }]);
+    return applied ?? 0;
+  }
+
+  /**
+   * `apply` for the chunks of several partitions (each at most once) in ONE transaction: their
+   * checkpoints read with one `$in` and written with one bulk, their records applied together. Returns
+   * how many records of each chunk were applied.
+   */
+  async applyMany(chunks: readonly ProjectionChunk[]): Promise<number[]> {
+    let applied: number[] = [];
+    const checkpoints = this.col<Checkpoint>(this.names.checkpoints);
     await this.client.withSession((session) =>
       session.withTransaction(async () => {
-        applied = 0;
-        const cp = await this.col<Checkpoint>(this.names.checkpoints).findOne(
-          { _id: checkpointId(topic, partition) },
-          { session },
+        const stored = new Map(
+          (
+            await checkpoints
+              .find({ _id: { $in: chunks.map((c) => checkpointId(c.topic, c.partition)) } }, { session })
+              .toArray()
+          ).map((cp) => [cp._id, BigInt(cp.offset)]),
         );
-        const after = cp ? BigInt(cp.offset) : -1n;
-        if (BigInt(last.offset) <= after) return;
-        const fresh = records.filter((r) => BigInt(r.position.offset) > after);
-        applied = await this.applyInSession(session, fresh);
-        await this.col<Checkpoint>(this.names.checkpoints).updateOne(
-          { _id: checkpointId(topic, partition) },
-          {
-            $set: {
-              topic,
-              partition,
-              offset: last.offset,
-              timestamp: last.timestamp,
-              updatedAt: Date.now(),
-            },
-          },
-          { session, upsert: true },
+        const after = (c: ProjectionChunk) => stored.get(checkpointId(c.topic, c.partition)) ?? -1n;
+        // A chunk at or below its stored checkpoint was applied already (a redelivery, a rebalance).
+        const moving = chunks.filter((c) => BigInt(c.last.offset) > after(c));
+        const fresh = chunks.map((c) =>
+          moving.includes(c) ? c.records.filter((r) => BigInt(r.position.offset) > after(c)) : [],
         );
+        await this.applyInSession(session, fresh.flat());
+        if (moving.length > 0)
+          await checkpoints.bulkWrite(
+            moving.map(({ topic, partition, last }) => ({
+              updateOne: {
+                filter: { _id: checkpointId(topic, partition) },
+                update: {
+                  $set: {
+                    topic,
+                    partition,
+                    offset: last.offset,
+                    timestamp: last.timestamp,
+                    updatedAt: Date.now(),
+                  },
+                },
+                upsert: true,
+              },
+            })),
+            { session, ordered: false },
+          );
+        applied = fresh.map((f) => f.length);
       }),
     );
     return applied;

@@ -8,9 +8,13 @@ import {
   requireEnvelope,
   type EventCodec,
 } from '@mailfleet/contracts';
-import { backoffDelay, deadLetterRecord, sleep } from '@mailfleet/kafka';
+import { ChunkCoalescer, SharedChunkError, backoffDelay, deadLetterRecord, sleep } from '@mailfleet/kafka';
 import type { Logger } from '@mailfleet/logger';
-import { ProjectionRefusedError, type ProjectionStore } from '../adapters/projection-store';
+import {
+  ProjectionRefusedError,
+  type ProjectionChunk,
+  type ProjectionStore,
+} from '../adapters/projection-store';
 import type { ProjectedRecord } from '../domain/project';
 import type { Position } from '@mailfleet/read-models';
 import type { ProjectorMetrics } from './projector-metrics';
@@ -32,14 +36,29 @@ export interface WorkerOptions {
   readonly isActive: () => boolean;
 }
 
+/** Each partition's records stay in order; partitions are handled side by side, their chunks combined. */
+const PARTITIONS_CONCURRENTLY = 16;
+
 export class ProjectionWorker {
   private consumer: Consumer | undefined;
   /** Per partition, the next offset this version has to apply (forgotten on every new assignment). */
   private readonly next = new Map<string, bigint>();
   /** Rejects when the consumer crashed for good. */
   crashed: Promise<never> = new Promise(() => undefined);
+  /**
+   * The chunks of one fetch (one per partition, handled concurrently) applied in one transaction: a
+   * caught-up projector gets a record or two per partition per fetch.
+   */
+  private readonly together: ChunkCoalescer<ProjectionChunk, number>;
 
-  constructor(private readonly o: WorkerOptions) {}
+  constructor(private readonly o: WorkerOptions) {
+    this.together = new ChunkCoalescer({
+      flush: (chunks) => o.store.applyMany(chunks.flat()),
+      lingerMs: 5,
+      maxItems: o.chunkSize,
+      sizeOf: (chunk) => Math.max(1, chunk.records.length),
+    });
+  }
 
   async start(): Promise<void> {
     const consumer = this.o.kafka.consumer({
@@ -66,6 +85,7 @@ export class ProjectionWorker {
     await consumer.run({
       eachBatchAutoResolve: false,
       autoCommit: true,
+      partitionsConsumedConcurrently: PARTITIONS_CONCURRENTLY,
       eachBatch: (payload) => this.onBatch(payload),
     });
   }
@@ -125,11 +145,20 @@ export class ProjectionWorker {
         timestamp: Number(lastMessage.timestamp),
       };
       let applied: number;
+      // Combined with other partitions' chunks until a combined transaction fails: then alone, so that
+      // a refused record is found in its own chunk and an outage fails this batch as it always did.
+      let alone = false;
       for (;;) {
         try {
-          applied = await this.o.store.apply(topic, partition, records, last);
+          applied = alone
+            ? await this.o.store.apply(topic, partition, records, last)
+            : await this.together.submit([{ topic, partition, records, last }]);
           break;
         } catch (err) {
+          if (err instanceof SharedChunkError && !alone) {
+            alone = true;
+            continue;
+          }
           // A record the rules throw on would wedge the partition: it goes to the DLQ (before the chunk
           // commits, so it is never lost) and the chunk is applied without it.
           if (!(err instanceof ProjectionRefusedError)) throw err;

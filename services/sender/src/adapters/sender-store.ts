@@ -1,16 +1,21 @@
 // The sender's state per mail, in MongoDB: the record that makes "never twice" true, and the queue the
 // dispatcher claims due mails from (the scheduled-retry collection, see docs/sender.md).
+import { randomUUID } from 'node:crypto';
 import type { ClientSession, Db, Filter, Sort } from 'mongodb';
 import type { MailState } from '../domain/mail-state';
 
-type MailDoc = MailState & { _id: string };
+/** `claimToken` marks the mails one claim of several took (see claimSome). */
+type MailDoc = MailState & { _id: string; claimToken?: string };
 
 /** Server time at the moment the write applies (see claimDue for why not the caller's clock). */
 const SERVER_NOW = { $toLong: '$$NOW' };
 
+/** What a claim sets: one more attempt, in flight since the server's now. */
+const CLAIMED = { status: 'sending', sendingSince: SERVER_NOW, attempt: { $add: ['$attempt', 1] } };
+
 /** A document written before a field existed gets the value that field means for it. */
 function normalized(doc: MailDoc): MailState {
-  const { _id, ...state } = doc;
+  const { _id, claimToken, ...state } = doc;
   return {
     ...state,
     queuedAt: state.queuedAt ?? state.request.requestedAt ?? state.nextAttemptAt,
@@ -46,23 +51,68 @@ export class SenderStore {
   }
 
   /**
-   * Claims the next due mail for one attempt: a requested or retrying mail whose time has come. Atomic,
-   * so several sender instances never claim the same attempt. Returns the state before the claim.
-   * `retryFirst` says which of the two kinds to try first (the dispatcher gives due retries their turn,
-   * so a stream of new requests never starves them).
+   * Claims up to `max` due mails for one attempt each: requested or retrying mails whose time has come.
+   * Atomic, so several sender instances never claim the same attempt. Returns their states before the
+   * claim, soonest due first. `retryFirst` says which of the two kinds to try first (the dispatcher
+   * gives due retries their turn, so a stream of new requests never starves them).
    *
    * One status per query, each served by the `due` index as an equality prefix and a range: an `$in`
    * over both made the local stand-in scan every mail on every claim (150 ms at 3,000 mails in the
    * 10,000-order chaos run, growing with the collection); an `$or` with the abandoned claims did the same
    * before. mongod would merge the two index ranges; the two queries cost it nothing either.
    */
-  async claimDue(now: number, retryFirst = false): Promise<MailState | null> {
+  async claimDue(now: number, max = 1, retryFirst = false): Promise<MailState[]> {
     const order = retryFirst ? (['retrying', 'requested'] as const) : (['requested', 'retrying'] as const);
     for (const status of order) {
-      const claimed = await this.claim({ status, nextAttemptAt: { $lte: now } }, { nextAttemptAt: 1 });
-      if (claimed) return claimed;
+      const claimed = await this.claimSome(
+        { status, nextAttemptAt: { $lte: now } },
+        { nextAttemptAt: 1 },
+        max,
+      );
+      if (claimed.length > 0) return claimed;
     }
-    return null;
+    return [];
+  }
+
+  /**
+   * Up to `max` mails matching `filter` (one status), claimed. One mail: one findOneAndUpdate. Several:
+   * their ids (one indexed find), one updateMany that claims those still matching under a token of
+   * this claim, and one find of the token — three round trips for any number, where one claim each
+   * cost a round trip per mail. A mail another sender claimed in between no longer matches and is not
+   * returned.
+   */
+  private async claimSome(
+    filter: Filter<MailDoc> & { status: MailState['status'] },
+    sort: Sort,
+    max: number,
+  ) {
+    if (max <= 1) {
+      const one = await this.claim(filter, sort);
+      return one ? [one] : [];
+    }
+    const ids = (
+      await this.mails()
+        .find(filter, { sort, limit: max, projection: { _id: 1 } })
+        .toArray()
+    ).map((d) => d._id);
+    if (ids.length <= 1) {
+      const one = ids.length === 1 ? await this.claim({ ...filter, _id: ids[0]! }, sort) : null;
+      return one ? [one] : [];
+    }
+    const claimToken = randomUUID();
+    await this.mails().updateMany({ ...filter, _id: { $in: ids } }, [{ $set: { ...CLAIMED, claimToken } }]);
+    const claimed = new Map(
+      (
+        await this.mails()
+          .find({ _id: { $in: ids }, claimToken })
+          .toArray()
+      ).map((d) => [d._id, d]),
+    );
+    // The state before the claim, as findOneAndUpdate's returnDocument 'before' gives it for one.
+    return ids
+      .map((id) => claimed.get(id))
+      .filter((d) => d !== undefined)
+      .map((d) => ({ ...normalized(d), status: filter.status, attempt: d.attempt - 1, sendingSince: null }));
   }
 
   /**
@@ -79,7 +129,7 @@ export class SenderStore {
       // sendingSince is the server's clock at the moment of the claim, not `now`: a claim can wait behind
       // a transaction a killed sender left open (up to the transaction lifetime), and a stale `now` would
       // make the fresh claim look abandoned at once, so a second worker would claim and send it again.
-      [{ $set: { status: 'sending', sendingSince: SERVER_NOW, attempt: { $add: ['$attempt', 1] } } }],
+      [{ $set: CLAIMED }],
       { sort, returnDocument: 'before' },
     );
     return before ? normalized(before) : null;

@@ -127,6 +127,23 @@ describe('rate limit', () => {
     expect(bucket.take(0)).toEqual({ ok: false, waitMs: 500 });
     expect(bucket.take(500).ok).toBe(true);
   });
+
+  test('the rate limiter hands out several tokens at once, never more than it holds, and takes back unused ones', () => {
+    const bucket = new TokenBucket(4, 0);
+    expect(bucket.takeUpTo(3, 0)).toEqual({ taken: 3, waitMs: 0 });
+    expect(bucket.takeUpTo(3, 0)).toEqual({ taken: 1, waitMs: 0 });
+    expect(bucket.takeUpTo(3, 0)).toEqual({ taken: 0, waitMs: 250 });
+    bucket.giveBack(2);
+    expect(bucket.takeUpTo(5, 0)).toEqual({ taken: 2, waitMs: 0 });
+    // Half a second later: two tokens again, never more than the bucket's size.
+    expect(bucket.takeUpTo(5, 500)).toEqual({ taken: 2, waitMs: 0 });
+    bucket.giveBack(10);
+    expect(bucket.takeUpTo(10, 500)).toEqual({ taken: 4, waitMs: 0 });
+    // At least three, or none and how long until three are there; never more than the bucket holds.
+    expect(bucket.takeUpTo(4, 750, 3)).toEqual({ taken: 0, waitMs: 500 });
+    expect(bucket.takeUpTo(4, 1250, 3)).toEqual({ taken: 3, waitMs: 0 });
+    expect(new TokenBucket(2, 0).takeUpTo(5, 0, 3)).toEqual({ taken: 2, waitMs: 0 });
+  });
 });
 
 test('the Message-ID is deterministic from the mailId and a valid msg-id', () => {

@@ -92,19 +92,20 @@ export class Dispatcher {
   }
 
   /**
-   * The next attempt: a due mail, or one a dead sender left mid-attempt. Abandoned claims are looked for
-   * at most every half grace period (one indexed query), first when it is time, so a steady stream of due
-   * mail never starves them and a busy dispatcher does not pay for the look on every claim.
+   * The next attempts, up to `max`: due mails, or one a dead sender left mid-attempt. Abandoned claims
+   * are looked for at most every half grace period (one indexed query), first when it is time, so a
+   * steady stream of due mail never starves them and a busy dispatcher does not pay for the look on
+   * every claim.
    */
-  private async claimNext(now: number): Promise<MailState | null> {
+  private async claimNext(now: number, max: number): Promise<MailState[]> {
     if (now - this.lastAbandonedLook >= this.o.sendingGraceMs / 2) {
       this.lastAbandonedLook = now;
       const abandoned = await this.o.store.claimAbandoned(now, this.o.sendingGraceMs);
-      if (abandoned) return abandoned;
+      if (abandoned) return [abandoned];
     }
     // Every fourth claim looks at due retries first: new requests come first otherwise, but never
     // keep a retry waiting for long under a steady stream of them.
-    return this.o.store.claimDue(now, ++this.claims % 4 === 0);
+    return this.o.store.claimDue(now, max, ++this.claims % 4 === 0);
   }
 
   private async run(): Promise<void> {
@@ -120,18 +121,27 @@ export class Dispatcher {
         }
         // Half-open: one probe at a time; otherwise up to the concurrency limit.
         const limit = this.breaker.state === 'half-open' ? 1 : this.o.concurrency;
-        if (this.inFlight.size >= limit) {
+        // While attempts run, the next claim waits for half the slots (and tokens for them): several
+        // mails claimed in one round trip, rather than one claim per slot freed. A quiet sender claims
+        // at once.
+        const free = limit - this.inFlight.size;
+        const least = this.inFlight.size === 0 ? 1 : Math.ceil(limit / 2);
+        if (free < least) {
           await Promise.race(this.inFlight);
           continue;
         }
-        const token = this.bucket.take(now);
-        if (!token.ok) {
-          await sleep(token.waitMs);
+        const tokens = this.bucket.takeUpTo(free, now, least);
+        if (tokens.taken === 0) {
+          await sleep(tokens.waitMs);
           continue;
         }
         this.woken = false;
-        const claimed = await this.claimNext(now);
-        if (!claimed) {
+        const claimed = await this.claimNext(now, tokens.taken).catch((err: unknown) => {
+          this.bucket.giveBack(tokens.taken);
+          throw err;
+        });
+        this.bucket.giveBack(tokens.taken - claimed.length);
+        if (claimed.length === 0) {
           // Sleep until the next retry falls due (a request recorded here wakes us at once); at most the
           // poll interval, for requests another instance recorded and claims a dead sender left. An idle
           // sender costs next to nothing.
@@ -140,25 +150,30 @@ export class Dispatcher {
           await this.idle(Math.min(this.o.pollIntervalMs, untilNext));
           continue;
         }
-        const attempt = this.attempt(claimed)
-          .catch((err: unknown) =>
-            // Only a permanent MongoDB error gets here; the claim expires and is recovered as unknown.
-            this.o.logger.error(
-              { err, mailId: claimed.mailId },
-              'could not record an attempt; its claim will expire',
-            ),
-          )
-          .finally(() => {
-            this.inFlight.delete(attempt);
-            this.o.metrics.inFlight.set(this.inFlight.size);
-          });
-        this.inFlight.add(attempt);
-        this.o.metrics.inFlight.set(this.inFlight.size);
+        for (const mail of claimed) this.begin(mail);
       } catch (err) {
         this.o.logger.warn({ err }, 'dispatcher round failed; retrying');
         await sleep(1_000);
       }
     }
+  }
+
+  /** Runs the attempt for a claimed mail in the background, counted in flight until it is recorded. */
+  private begin(claimed: MailState): void {
+    const attempt = this.attempt(claimed)
+      .catch((err: unknown) =>
+        // Only a permanent MongoDB error gets here; the claim expires and is recovered as unknown.
+        this.o.logger.error(
+          { err, mailId: claimed.mailId },
+          'could not record an attempt; its claim will expire',
+        ),
+      )
+      .finally(() => {
+        this.inFlight.delete(attempt);
+        this.o.metrics.inFlight.set(this.inFlight.size);
+      });
+    this.inFlight.add(attempt);
+    this.o.metrics.inFlight.set(this.inFlight.size);
   }
 
   /** One attempt for a claimed mail (`before` is its state before the claim). */
