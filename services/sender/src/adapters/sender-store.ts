@@ -15,7 +15,7 @@ const CLAIMED = { status: 'sending', sendingSince: SERVER_NOW, attempt: { $add: 
 
 /** A document written before a field existed gets the value that field means for it. */
 function normalized(doc: MailDoc): MailState {
-  const { _id, claimToken, ...state } = doc;
+  const { _id, claimToken: _claimToken, ...state } = doc;
   return {
     ...state,
     queuedAt: state.queuedAt ?? state.request.requestedAt ?? state.nextAttemptAt,
