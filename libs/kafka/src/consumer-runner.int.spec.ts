@@ -19,6 +19,7 @@ import {
   type DecodedEvent,
   type Envelope,
   type EventType,
+  type TopicDefinition,
 } from '@mailfleet/contracts';
 import { MailfleetError } from '@mailfleet/errors';
 import { createLogger } from '@mailfleet/logger';
@@ -352,6 +353,53 @@ test('the registry down for 30 s while a new schema version arrives: nothing is 
   }
 }, 120_000);
 
+/**
+ * A batch-mode runner whose handlers refuse `refusedId` for good (as a poison record's handler would),
+ * recording every batch call, what batches committed, what went one by one, and both in order.
+ */
+function refusingBatchRunner(
+  setup: { topics: TopicDefinition[]; codec: EventCodec },
+  group: string,
+  refusedId: string,
+  batch: { maxRecords: number; lingerMs?: number },
+) {
+  const refuse = (orderId: string) => {
+    if (orderId === refusedId)
+      throw new MailfleetError('refused-by-test', 'this order is refused', { retriable: false });
+  };
+  const seen = {
+    calls: [] as string[][],
+    batched: [] as string[][],
+    oneByOne: [] as string[],
+    processed: [] as string[],
+  };
+  const runner = new ConsumerRunner({
+    kafka,
+    groupId: uniqueName(group),
+    topics: setup.topics,
+    codec: setup.codec,
+    logger,
+    handlers: {
+      OrderPlaced: async (e) => {
+        refuse(e.payload.orderId);
+        seen.oneByOne.push(e.payload.orderId);
+        seen.processed.push(e.payload.orderId);
+      },
+    },
+    batch: {
+      ...batch,
+      handler: async (records) => {
+        const ids = records.map((r) => (r.event as DecodedEvent<'OrderPlaced'>).payload.orderId);
+        seen.calls.push(ids);
+        ids.forEach(refuse); // all or nothing, as a transaction would be
+        seen.batched.push(ids);
+        seen.processed.push(...ids);
+      },
+    },
+  });
+  return { runner, ...seen };
+}
+
 test('batch mode: clean chunks go to the batch handler in one call; a chunk with a poison or a refused record is handled one by one, each record once and in order', async () => {
   const { topics, topic, codec } = await ordersTopic();
   const good = (orderId: string) => orderPlacedRecord(codec, topic.name, orderId);
@@ -367,33 +415,12 @@ test('batch mode: clean chunks go to the batch handler in one call; a chunk with
   });
   await producer.disconnect();
 
-  const refuse = (orderId: string) => {
-    if (orderId === 'o-refused')
-      throw new MailfleetError('refused-by-test', 'this order is refused', { retriable: false });
-  };
-  const processed: string[] = [];
-  const batches: string[][] = [];
-  const runner = new ConsumerRunner({
-    kafka,
-    groupId: uniqueName('batches'),
-    topics,
-    codec,
-    logger,
-    handlers: {
-      OrderPlaced: async (e) => {
-        refuse(e.payload.orderId);
-        processed.push(e.payload.orderId);
-      },
-    },
-    batch: {
-      maxRecords: 4,
-      handler: async (records) => {
-        const ids = records.map((r) => (r.event as DecodedEvent<'OrderPlaced'>).payload.orderId);
-        ids.forEach(refuse); // all or nothing, as a transaction would be
-        batches.push(ids);
-        processed.push(...ids);
-      },
-    },
+  const {
+    runner,
+    processed,
+    batched: batches,
+  } = refusingBatchRunner({ topics, codec }, 'batches', 'o-refused', {
+    maxRecords: 4,
   });
   await runner.start();
   try {
@@ -479,41 +506,18 @@ test('batch mode: the chunks of several partitions in one fetch are combined int
   });
   await producer.disconnect();
 
-  const refuse = (orderId: string) => {
-    if (orderId === 'p3-refused')
-      throw new MailfleetError('refused-by-test', 'this order is refused', { retriable: false });
-  };
-  const calls: string[][] = [];
-  const committed: string[] = [];
-  const oneByOne: string[] = [];
-  const runner = new ConsumerRunner({
-    kafka,
-    groupId: uniqueName('batch-combined'),
-    topics,
-    codec,
-    logger,
-    handlers: {
-      OrderPlaced: async (e) => {
-        refuse(e.payload.orderId);
-        oneByOne.push(e.payload.orderId);
-      },
-    },
-    batch: {
-      maxRecords: 100,
-      lingerMs: 50,
-      handler: async (records) => {
-        const chunk = records.map((r) => (r.event as DecodedEvent<'OrderPlaced'>).payload.orderId);
-        calls.push(chunk);
-        chunk.forEach(refuse); // all or nothing, as a transaction would be
-        committed.push(...chunk);
-      },
-    },
-  });
+  const { runner, calls, batched, oneByOne } = refusingBatchRunner(
+    { topics, codec },
+    'batch-combined',
+    'p3-refused',
+    { maxRecords: 100, lingerMs: 50 },
+  );
+  const committed = () => batched.flat();
   await runner.start();
   try {
     await waitFor(
       'every good record',
-      async () => (committed.length + oneByOne.length >= 7 ? true : undefined),
+      async () => (committed().length + oneByOne.length >= 7 ? true : undefined),
       45_000,
     );
   } finally {
@@ -526,7 +530,7 @@ test('batch mode: the chunks of several partitions in one fetch are combined int
     const mine = calls[0]!.filter((id) => id.startsWith(`p${p}-`));
     expect(mine).toEqual(ids(p));
   }
-  expect(committed.sort()).toEqual(['p0-a', 'p0-b', 'p1-a', 'p1-b', 'p2-a', 'p2-b']);
+  expect(committed().sort()).toEqual(['p0-a', 'p0-b', 'p1-a', 'p1-b', 'p2-a', 'p2-b']);
   expect(oneByOne).toEqual(['p3-a']);
   const dead = await readAll(dlqTopicOf(topic.name), 1);
   expect(dead.map((m) => String(m.key))).toEqual(['p3-refused']);

@@ -214,12 +214,7 @@ export class OutboxRelay {
     for (const r of published)
       this.metrics.latency.observe((publishedAt.getTime() - r.createdAt.getTime()) / 1000);
     if (this.options.pauseAfterPublishMs) await sleep(this.options.pauseAfterPublishMs);
-    const marked = await this.stage('mark', () => this.mark(published, shards, publishedAt)).catch(
-      (err: unknown) => {
-        this.markedSeq.clear();
-        throw err;
-      },
-    );
+    const marked = await this.stage('mark', () => this.mark(published, shards, publishedAt));
     this.metrics.published.inc(marked);
     return marked;
   }
@@ -310,49 +305,52 @@ export class OutboxRelay {
     shards: Map<number, number>,
     publishedAt: Date,
   ): Promise<number> {
-    let marked = 0;
     let committed: { mine: readonly OutboxRecord[]; highest: ReadonlyMap<string, number> } = {
       mine: [],
       highest: new Map(),
     };
-    await this.options.client.withSession((session) =>
-      session.withTransaction(async () => {
-        marked = 0;
-        const fencedOut = await this.leases.fenceAll(
-          session,
-          new Map([...new Set(batch.map((r) => r.shard))].map((s) => [s, shards.get(s) ?? -1])),
-        );
-        const mine = batch.filter((r) => !fencedOut.has(r.shard));
-        if (fencedOut.size > 0) {
-          this.metrics.fencedOff.inc(fencedOut.size);
-          this.options.logger.warn(
-            { shards: [...fencedOut] },
-            'lease lost before marking; the new owner publishes those records again',
+    // A mark that fails may have committed or not: what this relay knows of its keys is forgotten.
+    await this.options.client
+      .withSession((session) =>
+        session.withTransaction(async () => {
+          const fencedOut = await this.leases.fenceAll(
+            session,
+            new Map([...new Set(batch.map((r) => r.shard))].map((s) => [s, shards.get(s) ?? -1])),
           );
-        }
-        committed = { mine: [], highest: new Map() };
-        if (mine.length === 0) return;
-        await this.records.updateMany(
-          { _id: { $in: mine.map((r) => r._id) } },
-          { $set: { pending: false, publishedAt } },
-          { session },
-        );
-        const highest = new Map<string, number>();
-        for (const r of mine)
-          highest.set(
-            keyCounterId(r.topic, r.key),
-            Math.max(highest.get(keyCounterId(r.topic, r.key)) ?? 0, r.seq),
+          const mine = batch.filter((r) => !fencedOut.has(r.shard));
+          if (fencedOut.size > 0) {
+            this.metrics.fencedOff.inc(fencedOut.size);
+            this.options.logger.warn(
+              { shards: [...fencedOut] },
+              'lease lost before marking; the new owner publishes those records again',
+            );
+          }
+          committed = { mine: [], highest: new Map() };
+          if (mine.length === 0) return;
+          await this.records.updateMany(
+            { _id: { $in: mine.map((r) => r._id) } },
+            { $set: { pending: false, publishedAt } },
+            { session },
           );
-        await this.options.db.collection<OutboxKeyCounter>(this.collections.keys).bulkWrite(
-          [...highest].map(([id, seq]) => ({
-            updateOne: { filter: { _id: id }, update: { $max: { publishedSeq: seq } } },
-          })),
-          { session },
-        );
-        marked = mine.length;
-        committed = { mine, highest };
-      }),
-    );
+          const highest = new Map<string, number>();
+          for (const r of mine)
+            highest.set(
+              keyCounterId(r.topic, r.key),
+              Math.max(highest.get(keyCounterId(r.topic, r.key)) ?? 0, r.seq),
+            );
+          await this.options.db.collection<OutboxKeyCounter>(this.collections.keys).bulkWrite(
+            [...highest].map(([id, seq]) => ({
+              updateOne: { filter: { _id: id }, update: { $max: { publishedSeq: seq } } },
+            })),
+            { session },
+          );
+          committed = { mine, highest };
+        }),
+      )
+      .catch((err: unknown) => {
+        this.markedSeq.clear();
+        throw err;
+      });
     // Committed: what this relay now knows about its keys (bounded: a relay holding many busy shards
     // simply reads some counters again).
     if (this.markedSeq.size > 50_000) this.markedSeq.clear();
@@ -363,6 +361,6 @@ export class OutboxRelay {
       const seq = Math.max(committed.highest.get(id) ?? 0, before?.token === token ? before.seq : 0);
       this.markedSeq.set(id, { token, seq });
     }
-    return marked;
+    return committed.mine.length;
   }
 }

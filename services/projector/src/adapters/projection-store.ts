@@ -1,7 +1,8 @@
 // One version of the projections in MongoDB. Each chunk of records of one partition (or the chunks of
-// several, see applyMany) is applied in ONE transaction together with its partition's checkpoint, so a record is applied exactly once: after a
-// crash the projector resumes from the checkpoint, and a second instance that got the same records
-// (rebalance) conflicts on the checkpoint document, retries, and finds them applied already.
+// several, see applyMany) is applied in ONE transaction together with its partition's checkpoint, so a
+// record is applied exactly once: after a crash the projector resumes from the checkpoint, and a second
+// instance that got the same records (rebalance) conflicts on the checkpoint document, retries, and
+// finds them applied already.
 import { MailfleetError } from '@mailfleet/errors';
 import type { ClientSession, Collection, Db, MongoClient } from 'mongodb';
 import { keysFor, mailIdOf, project, type ProjectedRecord } from '../domain/project';
