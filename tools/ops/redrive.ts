@@ -5,7 +5,7 @@
 // the send and the ledger's "done" sends the record again next time, which the consumers' own
 // deduplication (event ids, mail ids) absorbs.
 import type { IHeaders } from 'kafkajs';
-import { DLQ_HEADERS } from '@mailfleet/kafka';
+import { DLQ_HEADERS, orderedProducer } from '@mailfleet/kafka';
 import type { DeadLetter } from './dead-letters';
 import type { OpsContext } from './ops-context';
 
@@ -62,11 +62,7 @@ export async function redrive(
   const entries = await ledger(ctx);
   const bySource = new Map<string, DeadLetter[]>();
   for (const l of letters) bySource.set(sourceOf(l), [...(bySource.get(sourceOf(l)) ?? []), l]);
-  const producer = ctx.kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    allowAutoTopicCreation: false,
-  });
+  const producer = orderedProducer(ctx.kafka);
   await producer.connect();
   const redriven: string[] = [];
   try {

@@ -16,6 +16,7 @@ import { withLogContext, type Logger } from '@mailfleet/logger';
 import { ChunkCoalescer, SharedChunkError } from './chunk-coalescer';
 import { consumerMetrics } from './consumer-metrics';
 import { deadLetterRecord } from './dead-letter';
+import { orderedProducer } from './ordered-producer';
 import { backoffDelay, sleep } from './retry';
 
 export interface HandlerContext {
@@ -124,11 +125,7 @@ export class ConsumerRunner {
       allowAutoTopicCreation: false,
       ...options.fetch,
     });
-    this.dlqProducer = options.kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-    });
+    this.dlqProducer = orderedProducer(options.kafka);
     this.metrics = consumerMetrics(options.metrics ?? new Registry());
     this.retry = options.retry ?? { initialMs: 200, maxMs: 30_000, maxUnknownAttempts: 5 };
     this.now = options.now ?? (() => new Date());

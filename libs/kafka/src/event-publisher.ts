@@ -1,4 +1,5 @@
 import { CompressionTypes, type Kafka, type Producer } from 'kafkajs';
+import { orderedProducer } from './ordered-producer';
 import {
   toKafkaHeaders,
   type Envelope,
@@ -22,12 +23,7 @@ export class EventPublisher {
     kafka: Kafka,
     private readonly codec: EventCodec,
   ) {
-    // Idempotence with one request in flight keeps per-partition order across retries.
-    this.producer = kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-    });
+    this.producer = orderedProducer(kafka);
   }
 
   connect(): Promise<void> {

@@ -1,5 +1,6 @@
 import { Kafka, logLevel, type KafkaConfig, type SASLOptions } from 'kafkajs';
 import type { Logger } from '@mailfleet/logger';
+import { kafkajsLogLevel } from './kafkajs-log';
 
 export interface KafkaConnection {
   readonly brokers: readonly string[];
@@ -22,7 +23,7 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.DEBUG]: 'debug',
 };
 
-/** A kafkajs client whose own logs go through pino (warnings and errors only). */
+/** A kafkajs client whose own logs go through pino (warnings and errors only, see kafkajs-log.ts). */
 export function createKafka(connection: KafkaConnection, logger?: Logger): Kafka {
   const config: KafkaConfig = {
     clientId: connection.clientId,
@@ -37,7 +38,8 @@ export function createKafka(connection: KafkaConnection, logger?: Logger): Kafka
       () =>
       ({ level, log }) => {
         const { message, ...extra } = log;
-        logger[LEVELS[level] ?? 'info']({ kafkajs: extra }, `kafkajs: ${message}`);
+        const pinoLevel = kafkajsLogLevel(LEVELS[level] ?? 'info', String(message), extra['error']);
+        logger[pinoLevel]({ kafkajs: extra }, `kafkajs: ${message}`);
       };
   }
   return new Kafka(config);

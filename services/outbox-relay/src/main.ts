@@ -1,7 +1,7 @@
 // The outbox relay process: publishes committed outbox records to Kafka (see docs/outbox.md).
 import { MongoClient } from 'mongodb';
 import { kafkaSecurity, loadConfigOrExit } from '@mailfleet/config';
-import { createKafka } from '@mailfleet/kafka';
+import { createKafka, orderedProducer } from '@mailfleet/kafka';
 import { startServiceShell, countMongoCommands, mongoCommandMonitoring } from '@mailfleet/observability';
 import { OutboxRelay } from '@mailfleet/outbox';
 import { relayEnvSchema } from './config';
@@ -30,12 +30,7 @@ async function main(): Promise<void> {
     { brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID ?? SERVICE, ...kafkaSecurity(config) },
     logger,
   );
-  // Idempotence with one request in flight: retries never reorder or duplicate within a partition.
-  const producer = kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    allowAutoTopicCreation: false,
-  });
+  const producer = orderedProducer(kafka);
   await connectWithRetry(
     () => producer.connect(),
     (err, delay) => logger.warn({ err, retryInMs: delay }, 'kafka not reachable yet'),

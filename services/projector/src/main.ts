@@ -6,7 +6,7 @@ import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { MongoClient } from 'mongodb';
 import { loadConfigOrExit, kafkaSecurity, consumerFetch } from '@mailfleet/config';
 import { EventCodec, TOPICS, dlqTopicOf, fleetTopics } from '@mailfleet/contracts';
-import { createKafka } from '@mailfleet/kafka';
+import { createKafka, orderedProducer } from '@mailfleet/kafka';
 import { startServiceShell, countMongoCommands, mongoCommandMonitoring } from '@mailfleet/observability';
 import { DeadLetterIndex } from './adapters/dead-letter-index';
 import { measurePipelineHealth, savePipelineHealth } from './adapters/pipeline-health';
@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   );
   const admin = kafka.admin();
   await admin.connect();
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  const producer = orderedProducer(kafka);
   await producer.connect();
   const metrics = createProjectorMetrics(shell.metrics);
   const meta = new ProjectionMetaStore(db);
