@@ -8,7 +8,7 @@ if command -v docker >/dev/null && docker compose version >/dev/null 2>&1; then
 elif [ -x "$plugin" ]; then
   "$plugin" config -q
 else
-  echo "compose-check: docker compose is not installed; run tools/install-compose.sh" >&2
+  echo "compose-check: docker compose is not installed; run tools/install-compose.sh (npm test does it)" >&2
   exit 1
 fi
 echo "docker-compose.yml: valid"

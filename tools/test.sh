@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # npm test: everything, in the order that fails fastest — static checks, unit tests, then integration
 # tests against the real local stack, which is started here if it is not running (and stopped again).
+# What the checks need beyond npm packages is installed first, once (tools/install-test-tools.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,6 +9,7 @@ step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 jest_flags=()
 [ "${CI:-}" = "true" ] && jest_flags+=(--ci)
 
+step "test tools (installed once)"; bash tools/install-test-tools.sh
 step "lint"; npm run -s lint
 step "format"; npm run -s format:check
 step "types"; npm run -s typecheck
