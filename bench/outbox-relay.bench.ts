@@ -2,6 +2,7 @@
 // 1. Throughput: the relay publishing N committed outbox records, versus a raw kafkajs producer sending
 //    the same records (same keys, values, headers, batch size) in the same run.
 // 2. Latency: commit-to-consumer time at a fixed offered rate, through the example order service.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { ORDERS_EVENTS, CUSTOMERS_EVENTS } from '@mailfleet/contracts';
@@ -115,14 +116,14 @@ async function main() {
   const poll = setInterval(() => {
     for (const r of reader.records) if (!arrivals.has(r.eventId)) arrivals.set(r.eventId, performance.now());
   }, 2);
-  await new Promise((r) => setTimeout(r, 3_000));
+  await sleep(3_000);
   const committedAt = new Map<string, number>();
   const total = LATENCY_RATE * LATENCY_SECONDS;
   const t0 = performance.now();
   for (let i = 0; i < total; i++) {
     const due = t0 + (i * 1000) / LATENCY_RATE;
     const wait = due - performance.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    if (wait > 0) await sleep(wait);
     const id = await fixture.shop.registerCustomer({
       customerId: `c-${i}`,
       email: `c${i}@example.test`,

@@ -4,6 +4,7 @@
 // writes included), the idle fleet's operations per second, mails per second end to end — beside the raw
 // MongoDB floor measured in the same run. `--fleet-root` runs the services of another checkout (a git
 // worktree of an older commit) with this harness, for before/after figures on one machine.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { existsSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,8 +18,6 @@ import { describeMachine } from './machine';
 import { writeSection } from './results-file';
 
 const repoRoot = path.resolve(__dirname, '..');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 type Counters = Record<string, number>;
 async function opcounters(db: Db): Promise<Counters> {
   const status = (await db.admin().command({ serverStatus: 1 })) as { opcounters: Record<string, unknown> };

@@ -52,6 +52,7 @@ test('the packed outbox and contracts install outside the workspace and publish 
     'mailfleet-errors-0.1.0.tgz',
     'mailfleet-logger-0.1.0.tgz',
     'mailfleet-outbox-0.1.0.tgz',
+    'mailfleet-retry-0.1.0.tgz',
   ]);
   const outboxFiles = run('tar', ['-tzf', tarballs.find((t) => t.includes('outbox'))!], work).split('\n');
   expect(outboxFiles).toEqual(

@@ -1,5 +1,6 @@
 // One chaos run: a private stack, `instances` of every service, the example shop's load, the seeded
 // faults, then the oracle's verdict. Used by `npm run chaos` and by the small profile in `npm test`.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { mkdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -69,7 +70,6 @@ export interface ChaosReport {
 }
 
 const repoRoot = path.resolve(__dirname, '..', '..');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const SESSION_TIMEOUT_MS = 30_000;
 
 const CHAOS_SENDER_ENV = {

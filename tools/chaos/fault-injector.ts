@@ -1,5 +1,6 @@
 // Carries out one planned fault against the private stack, the fleet or the input topics, and says what
 // it did. Every fault ends by itself (a paused process is continued, a stopped server restarted).
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Producer } from 'kafkajs';
 import type { ShopFixture } from '@mailfleet/example-orders';
 import type { SinkClient } from '@mailfleet/testing';
@@ -27,8 +28,6 @@ export interface InjectorDeps {
   readonly poisoned: string[];
   readonly groups: { readonly orders: readonly string[]; readonly customers: readonly string[] };
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Tries `action` again while it fails with a transient error, for up to five minutes. */
 async function until<T>(

@@ -1,6 +1,7 @@
 // The fleet as the harness and the pipeline benchmark run it: every service once per instance, an outbox
 // relay for each of the three outboxes (the example shop's, the translator's, the sender's), each in its
 // own database.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ServiceSpec } from './fleet-supervisor';
 
 export interface FleetDatabases {
@@ -48,7 +49,7 @@ export async function waitFleetReady(opsPorts: readonly number[], timeoutMs: num
       if (ok) break;
       if (Date.now() > deadline)
         throw new Error(`a fleet process (ops port ${port}) was not ready in ${timeoutMs / 1000} s`);
-      await new Promise((r) => setTimeout(r, 500));
+      await sleep(500);
     }
   }
 }

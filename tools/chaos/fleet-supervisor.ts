@@ -1,5 +1,6 @@
 // Runs the fleet for a chaos run: `instances` of every service, each its own process logging to a file,
 // restarted when it dies (as a container orchestrator would), and killable or pausable by name.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
@@ -109,7 +110,7 @@ export async function superviseFleet(options: {
         await exited(child);
       }
       inst.child = undefined;
-      await new Promise((r) => setTimeout(r, pauseMs));
+      await sleep(pauseMs);
       inst.held = false;
       if (!stopping) start(inst);
     },

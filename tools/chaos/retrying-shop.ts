@@ -4,8 +4,7 @@
 // truth is there.
 import { MongoError, MongoServerError } from 'mongodb';
 import type { ShopService } from '@mailfleet/example-orders';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { backoffDelay, pause } from '@mailfleet/retry';
 
 export function retryingShop(shop: ShopService, attempts = 60): ShopService {
   return new Proxy(shop, {
@@ -21,7 +20,7 @@ export function retryingShop(shop: ShopService, attempts = 60): ShopService {
             // Only MongoDB being unreachable or busy is worth another try; the shop's own refusals are answers.
             if (!(err instanceof MongoError)) throw err;
             if (attempt >= attempts) throw err;
-            await sleep(Math.min(5_000, 250 * attempt));
+            await pause(backoffDelay(attempt - 1, { initialMs: 250, maxMs: 5_000, jitter: 'equal' }));
           }
         }
       };

@@ -13,6 +13,18 @@ const DOMAIN_ALLOWED_PACKAGES = new Set([
   '@mailfleet/read-models',
   'zod',
 ]);
+// Of a package that also does I/O, the names that are pure computation: @mailfleet/retry's backoff
+// formula is arithmetic on the attempt and a random number the caller passes; its pause and retryUntil
+// are timers.
+const DOMAIN_ALLOWED_NAMES = new Map([['@mailfleet/retry', new Set(['backoffDelay', 'Backoff'])]]);
+
+/** True when every name an import declaration takes is one domain/ may use. */
+const onlyPureNames = (node, pkg) =>
+  node.type === 'ImportDeclaration' &&
+  node.specifiers.length > 0 &&
+  node.specifiers.every(
+    (s) => s.type === 'ImportSpecifier' && DOMAIN_ALLOWED_NAMES.get(pkg)?.has(s.imported.name),
+  );
 
 function locate(file, root) {
   const rel = path.relative(root, file).split(path.sep);
@@ -91,7 +103,7 @@ export const layeringRule = {
           node,
           message: `'${pkg}' is a service (services/${service}); depend on libs only.`,
         });
-      } else if (here.domain && !DOMAIN_ALLOWED_PACKAGES.has(pkg) && !typeOnly) {
+      } else if (here.domain && !DOMAIN_ALLOWED_PACKAGES.has(pkg) && !typeOnly && !onlyPureNames(node, pkg)) {
         context.report({
           node,
           message: `domain/ is pure: '${source}' is I/O or infrastructure. Pass it in as a port.`,

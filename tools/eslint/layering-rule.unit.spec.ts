@@ -38,6 +38,19 @@ test('domain/ stays pure in every import form; a type-only import is allowed', (
     expect.stringMatching(/domain\/ is pure/),
   ]);
   expect(lint('services/sender/src/domain/example.ts', "export type { Db } from 'mongodb';\n")).toEqual([]);
+  // Of @mailfleet/retry only the backoff formula is pure; its timers are not.
+  expect(
+    lint(
+      'services/sender/src/domain/example.ts',
+      "import { backoffDelay } from '@mailfleet/retry';\nvoid backoffDelay;\n",
+    ),
+  ).toEqual([]);
+  expect(
+    lint(
+      'services/sender/src/domain/example.ts',
+      "import { backoffDelay, pause } from '@mailfleet/retry';\nvoid [backoffDelay, pause];\n",
+    ),
+  ).toEqual([expect.stringMatching(/domain\/ is pure/)]);
 });
 
 test('a lib importing a service, and code importing a lib by path, are errors; own files are fine', () => {

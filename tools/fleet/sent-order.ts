@@ -1,5 +1,6 @@
 // Which of the demo's orders to suggest: one whose mail the fleet has sent, read from the projections
 // the dashboard shows (an order whose mail is still parked or queued would show nothing useful yet).
+import { setTimeout as sleep } from 'node:timers/promises';
 import { MongoClient } from 'mongodb';
 import { META_COLLECTION, collectionNames, type MailView, type ProjectionMeta } from '@mailfleet/read-models';
 
@@ -27,7 +28,7 @@ export async function firstSentOrder(
       }
       if (Date.now() > deadline) return undefined;
       onWait();
-      await new Promise((r) => setTimeout(r, 1_000));
+      await sleep(1_000);
     }
   } finally {
     await client.close();

@@ -1,6 +1,7 @@
 // npm start: the local stack (started if it is not running) and the whole fleet, every service its own
 // process with prefixed, readable logs, restarted when it crashes. Ctrl-C stops the fleet (the stack
 // keeps running; `npm run stack -- down` stops it).
+import { setTimeout as sleep } from 'node:timers/promises';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -19,7 +20,7 @@ async function waitForDashboard(port: number, timeoutMs: number): Promise<boolea
       .then((r) => r.ok)
       .catch(() => false);
     if (ok) return true;
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500);
   }
   return false;
 }

@@ -1,6 +1,7 @@
 // Stopping and starting a consumer group's processes around a replay, when the operator says how
 // (`--stop-with "kubectl scale deploy/mailfleet-translator --replicas=0"`): Kafka moves a group's offsets
 // only while it has no members, so the replay waits until the last one has left.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { spawnSync } from 'node:child_process';
 import type { Admin } from 'kafkajs';
 import { describeGroup } from './group-offsets';
@@ -25,6 +26,6 @@ export async function waitGroupEmpty(admin: Admin, group: string, timeoutMs: num
         `group ${group} still has ${members.length} member(s) ${timeoutMs / 1000} s after the stop command: ` +
           `${members.map((m) => m.clientId).join(', ')}; nothing was moved`,
       );
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500);
   }
 }

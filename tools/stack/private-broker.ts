@@ -1,4 +1,5 @@
 // A Kafka broker of its own for tests that stop and start the broker (the shared one stays untouched).
+import { setTimeout as sleep } from 'node:timers/promises';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
@@ -49,7 +50,7 @@ export async function startPrivateBroker(): Promise<PrivateBroker> {
     const deadline = Date.now() + kafka.readyTimeoutMs;
     while (!(await kafka.isReady(ctx))) {
       if (Date.now() > deadline) throw new Error(`private broker not ready; see ${logFile(ctx, kafka)}`);
-      await new Promise((r) => setTimeout(r, 250));
+      await sleep(250);
     }
   };
   const stop = async () => {

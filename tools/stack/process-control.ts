@@ -1,6 +1,7 @@
 // Starting, finding and stopping the stack's background processes. Every process is started as the
 // leader of its own process group and marked with MAILFLEET_STACK_ID in its environment, so `down` can
 // stop the whole group and a test can prove that nothing of this stack is left running.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn } from 'node:child_process';
 import {
   closeSync,
@@ -78,8 +79,6 @@ export function processesOfStack(stackId: string): number[] {
   }
   return found;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** SIGTERM the process group, wait for it to end, SIGKILL what is left after `graceMs`. */
 export async function stopGroup(pid: number, graceMs: number): Promise<'stopped' | 'killed' | 'not-running'> {

@@ -1,4 +1,5 @@
 // up / down / status for the whole local stack: idempotent, readiness-checked, nothing left behind.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { StackEnv } from '@mailfleet/config';
@@ -52,7 +53,7 @@ async function waitReady(ctx: StackContext, c: Component, pid: number): Promise<
       );
     }
     if (await c.isReady(ctx)) return;
-    await new Promise((r) => setTimeout(r, 250));
+    await sleep(250);
   }
   await stopGroup(pid, 5_000);
   throw new StackError(

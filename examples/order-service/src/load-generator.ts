@@ -1,5 +1,6 @@
 // Drives the example shop: customers, orders, shipments, cancellations, with a share of commands
 // rolled back on purpose. Deterministic for a given seed, so tests know exactly what was committed.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { AbortedOnPurpose, UnknownCustomer, type ShopService } from './shop-service';
 
 export interface LoadOptions {
@@ -96,7 +97,7 @@ export async function generateLoad(shop: ShopService, options: LoadOptions): Pro
     if (interval > 0) {
       next += interval;
       const wait = next - Date.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      if (wait > 0) await sleep(wait);
     }
     const abort = random() < (options.abortRatio ?? 0);
     try {

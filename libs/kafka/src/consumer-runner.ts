@@ -13,11 +13,11 @@ import {
 } from '@mailfleet/contracts';
 import { MailfleetError, classifyError } from '@mailfleet/errors';
 import { withLogContext, type Logger } from '@mailfleet/logger';
+import { backoffDelay, pause } from '@mailfleet/retry';
 import { ChunkCoalescer, SharedChunkError } from './chunk-coalescer';
 import { consumerMetrics } from './consumer-metrics';
 import { deadLetterRecord } from './dead-letter';
 import { orderedProducer } from './ordered-producer';
-import { backoffDelay, sleep } from './retry';
 
 export interface HandlerContext {
   readonly source: RecordSource;
@@ -117,6 +117,8 @@ export class ConsumerRunner {
   readonly crashed: Promise<Error>;
   /** Per topic:partition, the offset after the last record this process finished (committed or not). */
   private readonly processed = new Map<string, bigint>();
+  /** Aborted by stop(): ends a retry backoff at once instead of holding the shutdown for up to maxMs. */
+  private readonly stopping = new AbortController();
   private readonly together: ChunkCoalescer<DecodedRecord> | undefined;
 
   constructor(private readonly options: ConsumerRunnerOptions) {
@@ -210,8 +212,12 @@ export class ConsumerRunner {
     return this.processed.get(`${topic}:${partition}`);
   }
 
-  /** Finishes the record in hand, commits what is done, leaves the group and disconnects. */
+  /**
+   * Finishes the record in hand, commits what is done, leaves the group and disconnects. A record waiting
+   * out a retry backoff is not waited for: it is not done, so it is not committed and comes again.
+   */
   async stop(): Promise<void> {
+    this.stopping.abort();
     await this.consumer.disconnect();
     await this.dlqProducer.disconnect();
   }
@@ -272,10 +278,10 @@ export class ConsumerRunner {
           return 'one-by-one';
         }
         if (!active()) return 'stopped';
-        await this.backOff(attempt, topic, heartbeat, (delayMs) =>
+        const waited = await this.backOff(attempt, topic, heartbeat, (delayMs) =>
           logger.warn({ ...fields, attempt: attempt + 1, delayMs }, 'batch failed, retrying it whole'),
         );
-        if (!active()) return 'stopped';
+        if (!waited || !active()) return 'stopped';
       }
     }
     end();
@@ -344,28 +350,33 @@ export class ConsumerRunner {
           return true;
         }
         if (!isRunning()) return false;
-        await this.backOff(attempt, source.topic, heartbeat, (delayMs) =>
+        const waited = await this.backOff(attempt, source.topic, heartbeat, (delayMs) =>
           logger.warn(
             { err, ...source, attempt: attempt + 1, delayMs, errorClass: kind },
             'handler failed, retrying',
           ),
         );
+        if (!waited) return false;
       }
     }
   }
 
-  /** Waits out failed attempt `attempt` with backoff, heartbeating so the group keeps the partition here. */
+  /**
+   * Waits out failed attempt `attempt` with backoff, heartbeating so the group keeps the partition here.
+   * False when stop() cut the wait short: the record is not done, and a stopping consumer does not retry.
+   */
   private async backOff(
     attempt: number,
     topic: string,
     heartbeat: () => Promise<void>,
     log: (delayMs: number) => void,
-  ): Promise<void> {
-    const delayMs = backoffDelay(attempt, this.retry);
+  ): Promise<boolean> {
+    const delayMs = backoffDelay(attempt, { initialMs: this.retry.initialMs, maxMs: this.retry.maxMs });
     log(delayMs);
     this.metrics.retries.inc({ group: this.options.groupId, topic });
-    await sleep(delayMs);
+    if (!(await pause(delayMs, this.stopping.signal))) return false;
     await heartbeat().catch(() => undefined);
+    return true;
   }
 
   private async deadLetter(

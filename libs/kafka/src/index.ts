@@ -11,6 +11,5 @@ export { DLQ_HEADERS, deadLetterRecord, headerText, type DeadLetterCause } from 
 export { EventPublisher, type OutgoingEvent } from './event-publisher';
 export { createKafka, type KafkaConnection } from './kafka-client';
 export { orderedProducer } from './ordered-producer';
-export { backoffDelay, sleep } from './retry';
 export { applyTopics, type TopicChange } from './topic-admin';
 export { registerLagGauge } from './lag-monitor';

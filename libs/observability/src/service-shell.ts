@@ -8,6 +8,8 @@ export interface ServiceShell {
   readonly metrics: Registry;
   /** Registers work to do on SIGTERM/SIGINT; hooks run in reverse order of registration. */
   onShutdown(hook: () => Promise<void>): void;
+  /** Aborted when shutdown begins, before the hooks run: pauses and retry loops end on it. */
+  readonly signal: AbortSignal;
 }
 
 /**
@@ -31,10 +33,10 @@ export async function startServiceShell(options: {
   });
   hooks.push(() => new Promise((resolve) => ops.close(() => resolve())));
 
-  let stopping = false;
+  const stopping = new AbortController();
   const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
+    if (stopping.signal.aborted) return;
+    stopping.abort(new Error(`shutting down (${signal})`));
     logger.info({ signal }, 'shutting down');
     for (const hook of [...hooks].reverse()) {
       await hook().catch((err: unknown) => logger.error({ err }, 'shutdown step failed'));
@@ -54,5 +56,5 @@ export async function startServiceShell(options: {
   process.on('unhandledRejection', die('unhandled rejection'));
 
   logger.info({ opsPort: options.opsPort }, 'started');
-  return { logger, metrics, onShutdown: (hook) => hooks.push(hook) };
+  return { logger, metrics, onShutdown: (hook) => hooks.push(hook), signal: stopping.signal };
 }

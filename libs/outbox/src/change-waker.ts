@@ -3,6 +3,7 @@
 // until the stream is open again — relaying never depends on the stream.
 import type { ChangeStream, Collection } from 'mongodb';
 import type { Logger } from '@mailfleet/logger';
+import { backoffDelay, pause } from '@mailfleet/retry';
 
 export interface Waker {
   /** Resolves true when new records may be there (woken), false after `timeoutMs`. */
@@ -16,7 +17,8 @@ export interface Waker {
 
 const STREAM_MAX_AWAIT_MS = 10_000;
 const SPURIOUS_WAKE_PAUSE_MS = 100;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Reopening a broken stream: 500 ms·2^n, at most 30 s, without jitter (the sweep covers the gap). */
+const REOPEN_BACKOFF = { initialMs: 500, maxMs: 30_000, jitter: 'none' } as const;
 
 /**
  * Change events the driver already holds in memory. Not in ChangeStream's typed API, so read defensively:
@@ -100,7 +102,7 @@ export class ChangeStreamWaker implements Waker {
         // An empty answer long before maxAwaitTimeMS: the server woke the getMore for a write that does
         // not match (the local stand-in does so for every write anywhere). Asking again at once would
         // spin at the rate of unrelated writes; a short pause costs at most that much latency.
-        if (Date.now() - asked < STREAM_MAX_AWAIT_MS / 2) await sleep(SPURIOUS_WAKE_PAUSE_MS);
+        if (Date.now() - asked < STREAM_MAX_AWAIT_MS / 2) await pause(SPURIOUS_WAKE_PAUSE_MS);
         continue;
       }
       this.failures = 0;
@@ -124,7 +126,7 @@ export class ChangeStreamWaker implements Waker {
     this.stream = undefined;
     void stream?.close().catch(() => undefined);
     this.onStreamError();
-    const delay = Math.min(30_000, 500 * 2 ** this.failures++);
+    const delay = backoffDelay(this.failures++, REOPEN_BACKOFF);
     this.logger.warn(
       { err, reopenInMs: delay },
       'outbox change stream unavailable; sweeping by polling until it reopens',

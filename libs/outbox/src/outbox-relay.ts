@@ -6,6 +6,7 @@ import type { Db, MongoClient } from 'mongodb';
 import type { Producer } from 'kafkajs';
 import { Registry } from 'prom-client';
 import type { Logger } from '@mailfleet/logger';
+import { backoffDelay, pause } from '@mailfleet/retry';
 import { ChangeStreamWaker, PollingWaker, type Waker } from './change-waker';
 import {
   collectionsFor,
@@ -46,8 +47,9 @@ export interface RelayOptions {
   readonly now?: () => Date;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const MAJORITY = { readConcern: { level: 'majority' as const } };
+/** A failed round (MongoDB or Kafka away) waits between half and all of 200 ms·2^n, at most 10 s. */
+const ROUND_BACKOFF = { initialMs: 200, maxMs: 10_000, jitter: 'equal' } as const;
 
 export class OutboxRelay {
   readonly instanceId: string;
@@ -57,6 +59,8 @@ export class OutboxRelay {
   private readonly now: () => Date;
   private waker: Waker | undefined;
   private running = false;
+  /** Aborted by stop(): a linger or a backoff in hand ends at once. */
+  private stopping = new AbortController();
   private loop: Promise<void> | undefined;
   private lastLeaseCheck = 0;
   private lastShardsKey = '';
@@ -110,12 +114,14 @@ export class OutboxRelay {
             this.metrics.streamErrors.inc(),
           );
     this.running = true;
+    this.stopping = new AbortController();
     this.loop = this.run();
   }
 
   /** Finishes the round in hand, gives the leases back (so another relay takes over at once) and stops. */
   async stop(): Promise<void> {
     this.running = false;
+    this.stopping.abort();
     await this.waker?.close();
     await this.loop;
     await this.leases
@@ -141,7 +147,7 @@ export class OutboxRelay {
         const sweep =
           woken || !this.waker?.streaming || shardsKey !== this.lastShardsKey || quietRounds % 3 === 0;
         this.lastShardsKey = shardsKey;
-        if (woken && this.options.lingerMs) await sleep(this.options.lingerMs);
+        if (woken && this.options.lingerMs) await pause(this.options.lingerMs, this.stopping.signal);
         this.waker?.consume();
         const published = sweep ? await this.relayOnce() : 0;
         quietRounds = woken || published > 0 ? 0 : quietRounds + 1;
@@ -156,9 +162,9 @@ export class OutboxRelay {
             )) ?? true;
       } catch (err) {
         this.healthy = false;
-        const delay = Math.min(10_000, 200 * 2 ** failures++) * (0.5 + Math.random() / 2);
-        this.options.logger.warn({ err, retryInMs: Math.round(delay) }, 'relay round failed; retrying');
-        await sleep(delay);
+        const delay = backoffDelay(failures++, ROUND_BACKOFF);
+        this.options.logger.warn({ err, retryInMs: delay }, 'relay round failed; retrying');
+        await pause(delay, this.stopping.signal);
       }
     }
   }
@@ -213,7 +219,7 @@ export class OutboxRelay {
     const publishedAt = this.now();
     for (const r of published)
       this.metrics.latency.observe((publishedAt.getTime() - r.createdAt.getTime()) / 1000);
-    if (this.options.pauseAfterPublishMs) await sleep(this.options.pauseAfterPublishMs);
+    if (this.options.pauseAfterPublishMs) await pause(this.options.pauseAfterPublishMs);
     const marked = await this.stage('mark', () => this.mark(published, shards, publishedAt));
     this.metrics.published.inc(marked);
     return marked;

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { stackEndpoints } from '@mailfleet/config';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -33,7 +34,7 @@ export async function waitFor<T>(
     if (Date.now() > deadline) {
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`, { cause: lastError });
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
 }
 

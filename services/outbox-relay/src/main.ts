@@ -4,9 +4,11 @@ import { kafkaSecurity, loadConfigOrExit } from '@mailfleet/config';
 import { createKafka, orderedProducer } from '@mailfleet/kafka';
 import { startServiceShell, countMongoCommands, mongoCommandMonitoring } from '@mailfleet/observability';
 import { OutboxRelay } from '@mailfleet/outbox';
+import { retryUntil } from '@mailfleet/retry';
 import { relayEnvSchema } from './config';
 
 const SERVICE = 'outbox-relay';
+const CONNECT_BACKOFF = { initialMs: 250, maxMs: 10_000 };
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit(SERVICE, relayEnvSchema);
@@ -31,10 +33,20 @@ async function main(): Promise<void> {
     logger,
   );
   const producer = orderedProducer(kafka);
-  await connectWithRetry(
-    () => producer.connect(),
-    (err, delay) => logger.warn({ err, retryInMs: delay }, 'kafka not reachable yet'),
-  );
+  // Until the broker and the database answer, or the process is told to stop (then the shell exits).
+  const untilUp = (what: string, connect: () => Promise<void>) =>
+    retryUntil(connect, {
+      backoff: CONNECT_BACKOFF,
+      signal: shell.signal,
+      onRetry: (err, delayMs) => logger.warn({ err, retryInMs: delayMs }, `${what} not reachable yet`),
+    }).then(
+      () => true,
+      (err: unknown) => {
+        if (shell.signal.aborted) return false;
+        throw err;
+      },
+    );
+  if (!(await untilUp('kafka', () => producer.connect()))) return;
 
   const relay = new OutboxRelay({
     client: mongo,
@@ -53,31 +65,13 @@ async function main(): Promise<void> {
     pauseAfterPublishMs: config.RELAY_PAUSE_AFTER_PUBLISH_MS,
   });
   holder.relay = relay;
-  await connectWithRetry(
-    () => relay.start(),
-    (err, delay) => logger.warn({ err, retryInMs: delay }, 'mongodb not reachable yet'),
-  );
+  if (!(await untilUp('mongodb', () => relay.start()))) return;
   logger.info({ instanceId: relay.instanceId, db: config.MONGO_DB }, 'relaying');
   shell.onShutdown(async () => {
     await relay.stop();
     await producer.disconnect();
     await mongo.close();
   });
-}
-
-async function connectWithRetry(
-  connect: () => Promise<void>,
-  report: (err: unknown, delay: number) => void,
-): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await connect();
-    } catch (err) {
-      const delay = Math.min(10_000, 250 * 2 ** attempt);
-      report(err, delay);
-      await new Promise((r) => setTimeout(r, delay));
-    }
-  }
 }
 
 void main();

@@ -8,6 +8,7 @@ import { loadConfigOrExit, kafkaSecurity, consumerFetch } from '@mailfleet/confi
 import { EventCodec, TOPICS, dlqTopicOf, fleetTopics } from '@mailfleet/contracts';
 import { createKafka, orderedProducer } from '@mailfleet/kafka';
 import { startServiceShell, countMongoCommands, mongoCommandMonitoring } from '@mailfleet/observability';
+import { pause } from '@mailfleet/retry';
 import { DeadLetterIndex } from './adapters/dead-letter-index';
 import { measurePipelineHealth, savePipelineHealth } from './adapters/pipeline-health';
 import { ProjectionMetaStore } from './adapters/projection-meta';
@@ -79,15 +80,11 @@ async function main(): Promise<void> {
     process.exit(1);
   });
 
-  let stopping = false;
-  const every = (ms: number, what: string, round: () => Promise<void>) => {
-    const loop = async () => {
-      while (!stopping) {
-        await round().catch((err: unknown) => logger.warn({ err }, `${what} failed; trying again`));
-        await new Promise((r) => setTimeout(r, ms));
-      }
-    };
-    return loop();
+  const every = async (ms: number, what: string, round: () => Promise<void>) => {
+    while (!shell.signal.aborted) {
+      await round().catch((err: unknown) => logger.warn({ err }, `${what} failed; trying again`));
+      await pause(ms, shell.signal);
+    }
   };
   const control = every(config.PROJECTOR_CONTROL_INTERVAL_MS, 'projection control round', () =>
     controller.tick(Date.now()),
@@ -113,7 +110,6 @@ async function main(): Promise<void> {
 
   shell.onShutdown(async () => {
     holder.ready = false;
-    stopping = true;
     await Promise.all([control, health]);
     await controller.stop();
     await deadLetters.stop();

@@ -1,11 +1,10 @@
 // "Every projection equals a from-scratch rebuild": the live projection (built through every fault) is
 // compared, document for document, with one a fresh projector builds from the topics after the run.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { isDeepStrictEqual } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Db } from 'mongodb';
 import { META_COLLECTION, collectionNames, type ProjectionMeta } from '@mailfleet/read-models';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The active version of the projections in `db`, once it has applied everything now on `topics`. */
 export async function caughtUpVersion(

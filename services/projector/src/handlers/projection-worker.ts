@@ -8,8 +8,9 @@ import {
   requireEnvelope,
   type EventCodec,
 } from '@mailfleet/contracts';
-import { ChunkCoalescer, SharedChunkError, backoffDelay, deadLetterRecord, sleep } from '@mailfleet/kafka';
+import { ChunkCoalescer, SharedChunkError, deadLetterRecord } from '@mailfleet/kafka';
 import type { Logger } from '@mailfleet/logger';
+import { backoffDelay, pause } from '@mailfleet/retry';
 import {
   ProjectionRefusedError,
   type ProjectionChunk,
@@ -242,7 +243,7 @@ export class ProjectionWorker {
           { err, topic, partition, offset: message.offset, delayMs },
           'schema registry unavailable; waiting',
         );
-        await sleep(delayMs);
+        await pause(delayMs);
         await p.heartbeat().catch(() => undefined);
         if (!p.isRunning() || p.isStale()) return undefined;
       }

@@ -1,5 +1,6 @@
 // What happens after an attempt fails: retry later, fail for good, dead-letter, defer without using an
 // attempt (the path is broken, not the mail), or wait long before resending an ambiguous one.
+import { backoffDelay } from '@mailfleet/retry';
 import type { Failure } from './failure-classes';
 
 export interface RetryPolicy {
@@ -38,11 +39,16 @@ export type NextStep =
   | { readonly type: 'dead' }
   | { readonly type: 'ambiguous' };
 
-/** Attempt n waits between half and all of min(max, initial·2^(n-1)): exponential, jittered, capped. */
-export function backoffMs(attempt: number, policy: RetryPolicy, random: () => number): number {
-  const ceiling = Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** Math.max(0, attempt - 1));
-  return Math.floor(ceiling / 2 + random() * (ceiling / 2));
-}
+/**
+ * Attempt n (from 1) waits between half and all of min(max, initial·2^(n-1)): exponential, capped, with a
+ * floor under every wait, so a retry schedule reads as one (the fleet's one formula, @mailfleet/retry).
+ */
+export const backoffMs = (attempt: number, policy: RetryPolicy, random: () => number): number =>
+  backoffDelay(
+    attempt - 1,
+    { initialMs: policy.initialDelayMs, maxMs: policy.maxDelayMs, jitter: 'equal' },
+    random,
+  );
 
 /** The next step after an attempt failed with `failure`. */
 export function nextStep(

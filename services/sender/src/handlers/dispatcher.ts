@@ -2,6 +2,7 @@
 // blocking a partition), within the rate and concurrency limits and behind the SMTP circuit breaker,
 // renews each claim while its attempt runs, and hands every outcome to the recorder.
 import type { Logger } from '@mailfleet/logger';
+import { pause } from '@mailfleet/retry';
 import type { SenderStore } from '../adapters/sender-store';
 import { canAttempt, closedBreaker, onOutage, onSuccess, type BreakerState } from '../domain/circuit-breaker';
 import { isSystemWide, type Failure } from '../domain/failure-classes';
@@ -30,8 +31,6 @@ export interface DispatcherOptions extends AttemptDeps {
   /** Test-only fault injection: die right after the SMTP server accepted, before recording it. */
   readonly crashAfterAccept?: boolean;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class Dispatcher {
   private running = false;
@@ -132,7 +131,7 @@ export class Dispatcher {
         }
         const tokens = this.bucket.takeUpTo(free, now, least);
         if (tokens.taken === 0) {
-          await sleep(tokens.waitMs);
+          await pause(tokens.waitMs, this.shutdown.signal);
           continue;
         }
         this.woken = false;
@@ -153,7 +152,7 @@ export class Dispatcher {
         for (const mail of claimed) this.begin(mail);
       } catch (err) {
         this.o.logger.warn({ err }, 'dispatcher round failed; retrying');
-        await sleep(1_000);
+        await pause(1_000, this.shutdown.signal);
       }
     }
   }

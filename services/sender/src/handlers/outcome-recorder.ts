@@ -4,8 +4,8 @@
 import type { ClientSession, MongoClient } from 'mongodb';
 import type { TopicDefinition } from '@mailfleet/contracts';
 import { classifyError } from '@mailfleet/errors';
-import { backoffDelay, sleep } from '@mailfleet/kafka';
 import type { Logger } from '@mailfleet/logger';
+import { backoffDelay, pause } from '@mailfleet/retry';
 import type { Outbox } from '@mailfleet/outbox';
 import type { SendResult } from '../adapters/smtp-transport';
 import type { SenderStore } from '../adapters/sender-store';
@@ -209,7 +209,7 @@ export class OutcomeRecorder {
           { err, attempt: attempt + 1, delayMs },
           'recording the outcome failed; trying again',
         );
-        await sleep(delayMs);
+        await pause(delayMs);
       }
     }
   }
