@@ -1,6 +1,8 @@
 import type { AnyDecodedEvent, EventPayloads, EventType } from '@mailfleet/contracts';
 import { SAMPLE_EVENTS } from '@mailfleet/testing';
-import { keysFor, mailIdOf, project, type Loaded, type ProjectedRecord } from './domain/project';
+import { project } from './domain/project';
+import type { Loaded, ProjectedRecord } from './domain/projected-record';
+import { keysFor, mailIdOf } from './domain/record-keys';
 import type { MailView, OrderView, RecipientView, TemplateDayIncrement } from '@mailfleet/read-models';
 
 let offset = 0;

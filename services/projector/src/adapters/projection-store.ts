@@ -5,7 +5,9 @@
 // finds them applied already.
 import { MailfleetError } from '@mailfleet/errors';
 import type { ClientSession, Collection, Db, MongoClient } from 'mongodb';
-import { keysFor, mailIdOf, project, type ProjectedRecord } from '../domain/project';
+import { project } from '../domain/project';
+import type { ProjectedRecord } from '../domain/projected-record';
+import { keysFor, mailIdOf } from '../domain/record-keys';
 import type {
   MailView,
   OrderView,

@@ -16,7 +16,7 @@ import {
   type ProjectionChunk,
   type ProjectionStore,
 } from '../adapters/projection-store';
-import type { ProjectedRecord } from '../domain/project';
+import type { ProjectedRecord } from '../domain/projected-record';
 import type { Position } from '@mailfleet/read-models';
 import type { ProjectorMetrics } from './projector-metrics';
 
