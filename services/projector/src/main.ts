@@ -2,12 +2,10 @@
 // mail.events, and the list of the fleet's dead letters. It has no side effects besides its own
 // projections (and dead letters for poison records seen by the active version), so any replay or rebuild
 // is safe (docs/projector.md).
-import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import { MongoClient } from 'mongodb';
-import { loadConfigOrExit, kafkaSecurity, consumerFetch } from '@mailfleet/config';
-import { EventCodec, TOPICS, dlqTopicOf, fleetTopics } from '@mailfleet/contracts';
-import { createKafka, orderedProducer } from '@mailfleet/kafka';
-import { startServiceShell, countMongoCommands, mongoCommandMonitoring } from '@mailfleet/observability';
+import { bootService, kafkaClients } from '@mailfleet/boot';
+import { consumerFetch } from '@mailfleet/config';
+import { TOPICS, dlqTopicOf, fleetTopics } from '@mailfleet/contracts';
+import { orderedProducer } from '@mailfleet/kafka';
 import { pause } from '@mailfleet/retry';
 import { DeadLetterIndex } from './adapters/dead-letter-index';
 import { measurePipelineHealth, savePipelineHealth } from './adapters/pipeline-health';
@@ -16,36 +14,22 @@ import { projectorEnvSchema } from './config';
 import { ProjectionController, groupOf } from './handlers/projection-controller';
 import { createProjectorMetrics } from './handlers/projector-metrics';
 
-const SERVICE = 'projector';
-
 async function main(): Promise<void> {
-  const config = loadConfigOrExit(SERVICE, projectorEnvSchema);
-  const holder = { ready: false };
-  const shell = await startServiceShell({
-    service: SERVICE,
-    logLevel: config.LOG_LEVEL,
-    logFormat: config.LOG_FORMAT,
-    opsPort: config.OPS_PORT,
-    readiness: { projections: () => holder.ready },
-  });
-  const { logger } = shell;
+  const boot = await bootService('projector', projectorEnvSchema, { readiness: ['projections'] });
+  const { config, logger } = boot;
   const topics = fleetTopics(config.TOPIC_SUFFIX);
   const inputs = [topics.orders, topics.mailRequested, topics.mailEvents];
+  const clients = kafkaClients(boot);
+  const { kafka } = clients;
 
-  const mongo = new MongoClient(config.MONGO_URL, { appName: SERVICE, ...mongoCommandMonitoring });
-  countMongoCommands(mongo, shell.metrics);
-  await mongo.connect();
+  const mongo = await boot.mongo();
   const db = mongo.db(config.MONGO_DB);
-  const codec = new EventCodec(new SchemaRegistry({ host: config.SCHEMA_REGISTRY_URL }), inputs);
-  const kafka = createKafka(
-    { brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID ?? SERVICE, ...kafkaSecurity(config) },
-    logger,
-  );
-  const admin = kafka.admin();
-  await admin.connect();
+  const codec = await clients.codec(inputs, { register: false });
+  const admin = await clients.admin();
   const producer = orderedProducer(kafka);
   await producer.connect();
-  const metrics = createProjectorMetrics(shell.metrics);
+  boot.onShutdown(() => producer.disconnect());
+  const metrics = createProjectorMetrics(boot.metrics);
   const meta = new ProjectionMetaStore(db);
   const controller = new ProjectionController({
     kafka,
@@ -73,17 +57,17 @@ async function main(): Promise<void> {
     topics: dlqTopics,
     logger,
   });
+  boot.onShutdown(() => controller.stop());
   await deadLetters.start();
-  holder.ready = true;
-  void controller.crashed.then((err) => {
-    logger.fatal({ err }, 'projection consumer crashed');
-    process.exit(1);
-  });
+  boot.onShutdown(() => deadLetters.stop());
+  let projecting = true;
+  boot.ready('projections', () => projecting);
+  boot.exitOn(controller.crashed, 'projection consumer');
 
   const every = async (ms: number, what: string, round: () => Promise<void>) => {
-    while (!shell.signal.aborted) {
+    while (!boot.signal.aborted) {
       await round().catch((err: unknown) => logger.warn({ err }, `${what} failed; trying again`));
-      await pause(ms, shell.signal);
+      await pause(ms, boot.signal);
     }
   };
   const control = every(config.PROJECTOR_CONTROL_INTERVAL_MS, 'projection control round', () =>
@@ -108,14 +92,10 @@ async function main(): Promise<void> {
   });
   logger.info({ topics: inputs.map((t) => t.name), database: config.MONGO_DB }, 'projecting');
 
-  shell.onShutdown(async () => {
-    holder.ready = false;
+  // Registered last, so it runs first: the rounds in hand end before the consumers and clients stop.
+  boot.onShutdown(async () => {
+    projecting = false;
     await Promise.all([control, health]);
-    await controller.stop();
-    await deadLetters.stop();
-    await producer.disconnect();
-    await admin.disconnect();
-    await mongo.close();
   });
 }
 

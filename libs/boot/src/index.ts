@@ -1,0 +1,2 @@
+export { bootService, type BootEnv, type ServiceBoot } from './boot-service';
+export { kafkaClients, serviceOutbox, type KafkaClients } from './kafka-clients';
