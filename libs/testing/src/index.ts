@@ -19,5 +19,6 @@ export { startPrivateSink, type PrivateSink } from './private-sink';
 export { SAMPLE_EVENTS, oneItemOrder } from './event-fixtures';
 export { createTestTopics, testTopicSuffix, testTopics } from './test-topics';
 export { collectTopic, firstSeenOrderByKey, type CollectedRecord } from './topic-collector';
+export { waitForGroupAtEnd } from './group-at-end';
 export { startServiceProcess, type ServiceProcess } from './service-process';
 export { startTcpProxy, type TcpProxy } from './tcp-proxy';

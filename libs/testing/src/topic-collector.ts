@@ -52,6 +52,33 @@ export async function collectTopic(topic: string, brokers = kafkaBrokers()) {
         timeoutMs,
       );
     },
+    /**
+     * Waits until everything the topic holds at this moment has been collected: every partition read up
+     * to its end offset. How a test proves that something was *not* published — nothing more can come
+     * from before this point — without sleeping.
+     */
+    async waitForEnd(timeoutMs = 60_000) {
+      const admin = new Kafka({ brokers, logLevel: logLevel.NOTHING }).admin();
+      await admin.connect();
+      const ends = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
+      const last = new Map<number, bigint>();
+      return waitFor(
+        `${topic} read to its end`,
+        async () => {
+          for (const r of records)
+            last.set(
+              r.partition,
+              BigInt(r.offset) > (last.get(r.partition) ?? -1n) ? BigInt(r.offset) : last.get(r.partition)!,
+            );
+          return ends.every(
+            (e) => BigInt(e.high) === 0n || (last.get(e.partition) ?? -1n) >= BigInt(e.high) - 1n,
+          )
+            ? records
+            : undefined;
+        },
+        timeoutMs,
+      );
+    },
     stop: () => consumer.disconnect(),
   };
 }

@@ -3,7 +3,7 @@
 // once, with the same Message-ID.
 import { Kafka, logLevel } from 'kafkajs';
 import { v7 as uuidv7 } from 'uuid';
-import { kafkaBrokers, sinkMessages, waitFor } from '@mailfleet/testing';
+import { kafkaBrokers, sinkMessages, waitFor, waitForGroupAtEnd } from '@mailfleet/testing';
 import { messageIdFor } from './domain/mail-state';
 import { createSenderFixture, type SenderFixture } from './sender-test-fixture';
 
@@ -46,7 +46,12 @@ test('redelivery and a full replay of mail.requested send nothing again', async 
   await admin.resetOffsets({ groupId: f.group, topic: f.topics.mailRequested.name, earliest: true });
   await admin.disconnect();
   await f.startSender();
-  await new Promise((r) => setTimeout(r, 6_000));
+  // A request published after the replay: once the group has consumed everything and its mail is out,
+  // every replayed request has been handled and anything it would (wrongly) send was sent before it.
+  const sentinel = f.request('after-replay');
+  await f.publish([sentinel]);
+  await waitForGroupAtEnd(f.group, [f.topics.mailRequested.name]);
+  await f.waitForEvents(sentinel.mailId, 'MailSent', 1);
 
   expect((await countByMessageId(messageIds)).filter(([, n]) => n !== 1)).toEqual([]);
   for (const r of requests) expect(f.eventsFor(r.mailId, 'MailSent').map((e) => e.eventId)).toHaveLength(1);

@@ -54,7 +54,9 @@ test('5xx fails at once; a mail that keeps failing is dead-lettered with its his
 
   const [failed] = await f.waitForEvents(rejected.mailId, 'MailSendFailed', 1);
   const dead = await f.waitForEvents(flaky.mailId, 'MailDeadLettered', 1);
-  await new Promise((r) => setTimeout(r, 1_000));
+  // The flaky mail's three attempts came after the rejected one's only attempt: everything published
+  // about either is in by now.
+  await f.events.waitForEnd();
   expect(f.eventsFor(rejected.mailId).map((e) => e.eventType)).toEqual(['MailSendFailed']);
   expect(failed?.value).toBeTruthy();
   expect(await f.db.collection('sender_mails').findOne({ _id: rejected.mailId as never })).toMatchObject({
@@ -90,11 +92,21 @@ test('SMTP down for a while: requests are accepted, the breaker opens, and every
     await waitFor('the requests to be recorded while SMTP is down', async () =>
       (await f.db.collection('sender_mails').countDocuments({})) === 5 ? true : undefined,
     );
+    const failedAttempts = async () => {
+      const metrics = await (await fetch(`${f.opsUrl(sender)}/metrics`)).text();
+      const counts = [...metrics.matchAll(/^sender_send_failures_total\{[^}]*\} (\d+)$/gm)];
+      return counts.reduce((sum, m) => sum + Number(m[1]), 0);
+    };
     await waitFor('the circuit breaker to open', async () => {
       const metrics = await (await fetch(`${f.opsUrl(sender)}/metrics`)).text();
       return /^sender_smtp_circuit_open\{[^}]*\} 1$/m.test(metrics) ? true : undefined;
     });
-    await new Promise((r) => setTimeout(r, 3_000));
+    // Three more failed probes while the breaker cycles through the outage: had they used up attempts
+    // (two per mail here), mails would be dead by the time SMTP is back.
+    const atOpen = await failedAttempts();
+    await waitFor('three failed probes during the outage', async () =>
+      (await failedAttempts()) >= atOpen + 3 ? true : undefined,
+    );
     proxy.restore();
     for (const r of requests) await f.waitForEvents(r.mailId, 'MailSent', 1);
     // An outage is not the mails' fault: no attempt was used up, nothing was dead-lettered.

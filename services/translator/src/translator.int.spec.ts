@@ -28,6 +28,7 @@ import {
   testTopics,
   uniqueName,
   waitFor,
+  waitForGroupAtEnd,
   type CollectedRecord,
   type ServiceProcess,
 } from '@mailfleet/testing';
@@ -134,30 +135,21 @@ function requestedMailIds(records: readonly CollectedRecord[]): string[] {
   return [...eventIdsByMail.keys()].sort();
 }
 
-async function waitForGroupToCatchUp(): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const topics = fleetTopics(suffix);
-    await waitFor(
-      'the translator to consume everything',
-      async () => {
-        for (const topic of [topics.orders.name, topics.customers.name]) {
-          const ends = await admin.fetchTopicOffsets(topic);
-          const [committed] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
-          for (const end of ends) {
-            const done = committed?.partitions.find((p) => p.partition === end.partition)?.offset ?? '-1';
-            if (Number(end.high) > 0 && Number(done) < Number(end.high)) return undefined;
-          }
-        }
-        return true;
-      },
-      120_000,
-    );
-  } finally {
-    await admin.disconnect();
-  }
+/**
+ * Once the group has caught up, every decision is in the translator's outbox: wait until the relay has
+ * published all of it and `topic` has been read to its end, so nothing decided can still be on its way.
+ */
+async function waitForEverythingPublished(topic: { waitForEnd(): Promise<unknown> }): Promise<void> {
+  await waitFor('the translator outbox published', async () =>
+    (await mongo.db(translatorDb).collection('outbox').countDocuments({ pending: true })) === 0
+      ? true
+      : undefined,
+  );
+  await topic.waitForEnd();
 }
+
+const waitForGroupToCatchUp = () =>
+  waitForGroupAtEnd(group, [fleetTopics(suffix).orders.name, fleetTopics(suffix).customers.name]);
 
 test('random interleavings give exactly one MailRequested per fact; a full replay gives none again', async () => {
   const requested = await collectTopic(fleetTopics(suffix).mailRequested.name);
@@ -190,7 +182,7 @@ test('random interleavings give exactly one MailRequested per fact; a full repla
     await admin.disconnect();
     await startTranslator();
     await waitForGroupToCatchUp();
-    await new Promise((r) => setTimeout(r, 2_000));
+    await waitForEverythingPublished(requested);
     expect(new Set(requested.records.map((r) => r.eventId))).toEqual(before);
   } finally {
     await requested.stop();
@@ -223,7 +215,7 @@ test('kill -9 in the middle of a batch, restart: still exactly the expected set'
       180_000,
     );
     await waitForGroupToCatchUp();
-    await new Promise((r) => setTimeout(r, 1_000));
+    await waitForEverythingPublished(requested);
     expect(requestedMailIds(requested.records)).toEqual(expected);
   } finally {
     await requested.stop();
@@ -254,7 +246,12 @@ test('suppressed, rejected and parked-then-expired mails are recorded on mail.ev
       topic: fleetTopics(suffix).orders.name,
       messages: [{ key: 'poison', value: Buffer.from('not avro at all') }],
     });
-    await new Promise((r) => setTimeout(r, 1_000));
+    // o-late waits for its customer before the customer comes.
+    await waitFor('o-late parked', async () =>
+      events.records.some((r) => r.key === 'order-confirmation:o-late' && r.eventType === 'MailParked')
+        ? true
+        : undefined,
+    );
     await s.registerCustomer({
       customerId: 'c-late',
       email: 'late@example.test',
