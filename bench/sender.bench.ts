@@ -6,7 +6,7 @@ import nodemailer from 'nodemailer';
 import { stackEndpoints } from '@mailfleet/config';
 import { sinkMessages, waitFor } from '@mailfleet/testing';
 import { TemplateRenderer } from '../services/sender/src/adapters/template-renderer';
-import { createSenderFixture } from '../services/sender/src/sender-test-fixture';
+import { createSenderFixture } from '../services/sender/test/sender-test-fixture';
 import { describeMachine } from './machine';
 import { writeSection } from './results-file';
 

@@ -7,8 +7,8 @@ import { collectionNames } from '@mailfleet/read-models';
 import {
   createProjectorFixture,
   type ProjectorFixture,
-} from '../../services/projector/src/projector-test-fixture';
-import { lifecycleEvents } from '../../services/projector/src/projector-scenario';
+} from '../../services/projector/test/projector-test-fixture';
+import { lifecycleEvents } from '../../services/projector/test/projector-scenario';
 import { startDashboardProcess } from '../../services/dashboard/src/dashboard-test-process';
 
 jest.setTimeout(300_000);

@@ -13,7 +13,7 @@ import {
   SEED_NOW,
   SENT_MAIL,
   seedReadModels,
-} from './dashboard-seed';
+} from '../test/dashboard-seed';
 import { startDashboardProcess } from './dashboard-test-process';
 
 // The tests walk the API's JSON by path; typing every answer here would only restate the read models.

@@ -5,7 +5,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { v7 as uuidv7 } from 'uuid';
 import { kafkaBrokers, sinkMessages, waitFor, waitForGroupAtEnd } from '@mailfleet/testing';
 import { messageIdFor } from './domain/mail-state';
-import { createSenderFixture, type SenderFixture } from './sender-test-fixture';
+import { createSenderFixture, type SenderFixture } from '../test/sender-test-fixture';
 
 // A kill -9 can leave a transaction open; MongoDB releases its documents only after the transaction
 // lifetime (60 s), so the tests after a kill allow for that.

@@ -3,7 +3,7 @@
 import { armSinkFault, sinkMessages, startTcpProxy, waitFor } from '@mailfleet/testing';
 import { stackEndpoints } from '@mailfleet/config';
 import { messageIdFor } from './domain/mail-state';
-import { createSenderFixture, type SenderFixture } from './sender-test-fixture';
+import { createSenderFixture, type SenderFixture } from '../test/sender-test-fixture';
 
 jest.setTimeout(180_000);
 

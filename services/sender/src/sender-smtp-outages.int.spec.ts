@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { sinkMessages, startPrivateSink, type PrivateSink } from '@mailfleet/testing';
 import { messageIdFor } from './domain/mail-state';
-import { createSenderFixture, type SenderFixture } from './sender-test-fixture';
+import { createSenderFixture, type SenderFixture } from '../test/sender-test-fixture';
 
 const scale = Number(process.env['MAILFLEET_OUTAGE_SCALE'] ?? 1);
 const MINUTE = 60_000 * scale;

@@ -2,7 +2,7 @@
 // that can never be sent — with the sender as real processes and the fault-injecting sink over TCP.
 import { sinkMessages } from '@mailfleet/testing';
 import { messageIdFor } from './domain/mail-state';
-import { createSenderFixture, type SenderFixture } from './sender-test-fixture';
+import { createSenderFixture, type SenderFixture } from '../test/sender-test-fixture';
 
 jest.setTimeout(180_000);
 
