@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import path from 'node:path';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { withLogContext, type Logger } from '@mailfleet/logger';
-import { parseApiRequest } from '../domain/api-request';
+import { parseApiRequest } from './api-request';
 import type { ReadModelReader } from '../adapters/read-model-reader';
 import { answer } from './api-answers';
 

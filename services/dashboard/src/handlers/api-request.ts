@@ -1,5 +1,6 @@
 // What the read-only API accepts, decided without I/O: a request line becomes a typed query, or a 4xx
-// with a message that says what to change. The HTTP adapter only executes what this returns.
+// with a message that says what to change. It speaks HTTP (methods, paths, status codes), so it lives with
+// the HTTP adapter rather than in domain/; the server only executes what this returns.
 import { z } from 'zod';
 
 export type ApiQuery =
