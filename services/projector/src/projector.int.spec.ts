@@ -6,7 +6,11 @@ import { SAMPLE_EVENTS, collectTopic, kafkaBrokers, waitFor } from '@mailfleet/t
 import { dlqTopicOf } from '@mailfleet/contracts';
 import { collectionNames } from '@mailfleet/read-models';
 import { groupOf } from './handlers/projection-controller';
-import { createProjectorFixture, type ProjectorFixture, type TestEvent } from '../test/projector-test-fixture';
+import {
+  createProjectorFixture,
+  type ProjectorFixture,
+  type TestEvent,
+} from '../test/projector-test-fixture';
 import { lifecycleEvents } from '../test/projector-scenario';
 
 jest.setTimeout(240_000);

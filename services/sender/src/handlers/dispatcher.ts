@@ -1,17 +1,17 @@
-// Sends due mails: claims one attempt at a time from the sender's state (so retries are scheduled, never
-// blocking a partition), within the rate and concurrency limits and behind the SMTP circuit breaker,
-// renews each claim while its attempt runs, and hands every outcome to the recorder.
+// The sending loop: claims due mails from the sender's state (so retries are scheduled, never blocking a
+// partition), within the rate and concurrency limits and behind the SMTP circuit breaker, and runs each
+// claimed attempt in the background (claimed-attempt.ts: the attempt, its claim renewal, its outcome).
 import type { Logger } from '@mailfleet/logger';
 import { pause } from '@mailfleet/retry';
 import type { SenderStore } from '../adapters/sender-store';
-import { canAttempt, closedBreaker, onOutage, onSuccess, type BreakerState } from '../domain/circuit-breaker';
-import { isSystemWide, type Failure } from '../domain/failure-classes';
-import type { AttemptRecord, MailState } from '../domain/mail-state';
+import type { MailState } from '../domain/mail-state';
 import { TokenBucket } from '../domain/rate-limiter';
-import { nextStep, type AmbiguityPolicy, type NextStep, type RetryPolicy } from '../domain/send-policy';
+import type { AmbiguityPolicy, RetryPolicy } from '../domain/send-policy';
+import { runClaimedAttempt } from './claimed-attempt';
 import type { OutcomeRecorder } from './outcome-recorder';
-import { runAttempt, type AttemptDeps } from './send-attempt';
+import type { AttemptDeps } from './send-attempt';
 import type { SenderMetrics } from './sender-metrics';
+import { SmtpPathGate } from './smtp-path-gate';
 
 export interface DispatcherOptions extends AttemptDeps {
   readonly store: SenderStore;
@@ -37,7 +37,7 @@ export class Dispatcher {
   private loop: Promise<void> | undefined;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly shutdown = new AbortController();
-  private breaker: BreakerState = closedBreaker;
+  private readonly gate: SmtpPathGate;
   private readonly bucket: TokenBucket;
   private wake: (() => void) | undefined;
   private woken = false;
@@ -46,6 +46,7 @@ export class Dispatcher {
 
   constructor(private readonly o: DispatcherOptions) {
     this.bucket = new TokenBucket(o.ratePerSecond, o.now().getTime());
+    this.gate = new SmtpPathGate(o.breaker, o.metrics);
   }
 
   start(): void {
@@ -111,15 +112,12 @@ export class Dispatcher {
     while (this.running) {
       try {
         const now = this.o.now().getTime();
-        const gate = canAttempt(this.breaker, now);
-        this.breaker = gate.next;
-        this.o.metrics.circuitOpen.set(this.breaker.state === 'open' ? 1 : 0);
-        if (!gate.allowed) {
-          await this.idle(Math.min(this.o.pollIntervalMs, this.breaker.openUntil - now));
+        if (!this.gate.admit(now)) {
+          await this.idle(Math.min(this.o.pollIntervalMs, this.gate.openUntil - now));
           continue;
         }
         // Half-open: one probe at a time; otherwise up to the concurrency limit.
-        const limit = this.breaker.state === 'half-open' ? 1 : this.o.concurrency;
+        const limit = this.gate.probing ? 1 : this.o.concurrency;
         // While attempts run, the next claim waits for half the slots (and tokens for them): several
         // mails claimed in one round trip, rather than one claim per slot freed. A quiet sender claims
         // at once.
@@ -159,7 +157,7 @@ export class Dispatcher {
 
   /** Runs the attempt for a claimed mail in the background, counted in flight until it is recorded. */
   private begin(claimed: MailState): void {
-    const attempt = this.attempt(claimed)
+    const attempt = runClaimedAttempt(this.o, this.gate, claimed, this.shutdown.signal)
       .catch((err: unknown) =>
         // Only a permanent MongoDB error gets here; the claim expires and is recovered as unknown.
         this.o.logger.error(
@@ -173,115 +171,5 @@ export class Dispatcher {
       });
     this.inFlight.add(attempt);
     this.o.metrics.inFlight.set(this.inFlight.size);
-  }
-
-  /** One attempt for a claimed mail (`before` is its state before the claim). */
-  private async attempt(before: MailState): Promise<void> {
-    const owner = before.attempt + 1;
-    const log = this.o.logger.child({
-      mailId: before.mailId,
-      attempt: owner,
-      correlationId: before.cause.correlationId,
-    });
-    if (before.status === 'sending') {
-      // Its sender died mid-attempt: whether the server got the mail is unknown. Treated like a
-      // connection lost after the final dot: resent only after the ambiguous delay, if at all.
-      this.o.metrics.resumed.inc();
-      log.warn({ messageId: before.messageId }, 'previous attempt was interrupted; its outcome is unknown');
-      const failure: Failure = {
-        errorClass: 'ambiguous',
-        message: `the sender running attempt ${before.attempt} stopped before recording its outcome; the mail may have been delivered`,
-      };
-      await this.failed(before, owner, before.attempt, failure, log);
-      return;
-    }
-    const claimLost = new AbortController();
-    const signal = AbortSignal.any([this.shutdown.signal, claimLost.signal]);
-    const renewal = setInterval(
-      () => {
-        this.o.store.renewClaim(before.mailId, owner).then(
-          (owned) => {
-            if (!owned) claimLost.abort();
-          },
-          (err: unknown) => log.warn({ err }, 'could not renew the claim'),
-        );
-      },
-      Math.max(50, Math.floor(this.o.sendingGraceMs / 3)),
-    );
-    const end = this.o.metrics.latency.startTimer();
-    let outcome;
-    try {
-      outcome = await runAttempt(this.o, before, signal);
-    } finally {
-      clearInterval(renewal);
-      end();
-    }
-    switch (outcome.type) {
-      case 'sent':
-        if (this.o.crashAfterAccept) process.kill(process.pid, 'SIGKILL');
-        this.breaker = onSuccess();
-        await this.o.recorder.sent(before, owner, outcome.result);
-        this.o.metrics.sent.inc();
-        log.info({ messageId: before.messageId }, 'mail sent');
-        return;
-      case 'aborted':
-        await this.o.recorder.aborted(before, owner);
-        log.info('attempt aborted before the final dot; given back');
-        return;
-      case 'failed':
-        await this.failed(before, owner, owner, outcome.failure, log);
-        return;
-      default: {
-        const unreachable: never = outcome;
-        throw new Error(`unknown outcome ${JSON.stringify(unreachable)}`);
-      }
-    }
-  }
-
-  private async failed(
-    before: MailState,
-    owner: number,
-    attempt: number,
-    failure: Failure,
-    log: Logger,
-  ): Promise<void> {
-    const now = this.o.now().getTime();
-    let step: NextStep = nextStep(
-      failure,
-      { attempt, queuedAt: before.queuedAt, ambiguousResends: before.ambiguousResends },
-      this.o.retry,
-      this.o.ambiguity,
-      now,
-      this.o.random ?? Math.random,
-    );
-    this.o.metrics.failures.inc({ class: failure.errorClass });
-    if (isSystemWide(failure)) {
-      const wasOpen = this.breaker.state === 'open';
-      this.breaker = onOutage(this.breaker, now, this.o.breaker.threshold, this.o.breaker.cooldownMs);
-      if (this.breaker.state === 'open') {
-        if (!wasOpen)
-          log.warn(
-            { reason: failure.message, until: new Date(this.breaker.openUntil).toISOString() },
-            'SMTP path unavailable; circuit breaker open, no attempts charged',
-          );
-        if (step.type === 'defer') step = { type: 'defer', at: Math.max(step.at, this.breaker.openUntil) };
-      }
-    }
-    const record: AttemptRecord = {
-      attempt,
-      errorClass: failure.errorClass,
-      errorMessage: failure.message,
-      failedAt: now,
-    };
-    await this.o.recorder.failed(before, owner, record, step);
-    if (step.type === 'retry') this.o.metrics.retries.inc();
-    if (step.type === 'resend-later') this.o.metrics.ambiguous.inc({ next: 'resend' });
-    if (step.type === 'ambiguous') this.o.metrics.ambiguous.inc({ next: 'none' });
-    if (step.type === 'fail') this.o.metrics.failed.inc();
-    if (step.type === 'dead') this.o.metrics.dead.inc();
-    log.warn(
-      { errorClass: failure.errorClass, error: failure.message, next: step.type },
-      'send attempt failed',
-    );
   }
 }

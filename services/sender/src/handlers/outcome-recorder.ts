@@ -47,7 +47,7 @@ export class OutcomeRecorder {
   constructor(private readonly d: OutcomeRecorderDeps) {}
 
   stopping(graceMs: number): void {
-    this.giveUpAt = Date.now() + graceMs;
+    this.giveUpAt = this.d.now().getTime() + graceMs;
   }
 
   /**
@@ -203,7 +203,7 @@ export class OutcomeRecorder {
         );
         return owned;
       } catch (err) {
-        if (classifyError(err) === 'permanent' || Date.now() >= this.giveUpAt) throw err;
+        if (classifyError(err) === 'permanent' || this.d.now().getTime() >= this.giveUpAt) throw err;
         const delayMs = backoffDelay(attempt, { initialMs: 250, maxMs: 5_000 });
         this.d.logger.warn(
           { err, attempt: attempt + 1, delayMs },
