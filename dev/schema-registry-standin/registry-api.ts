@@ -1,5 +1,6 @@
-// The Confluent Schema Registry REST API subset that our clients use, with Confluent's error codes.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+// The Confluent Schema Registry REST API subset that our clients use, with Confluent's error codes, on
+// Fastify (routing, body parsing, one error handler).
+import Fastify, { type FastifyInstance } from 'fastify';
 import {
   checkCompatibility,
   isCompatibilityLevel,
@@ -22,15 +23,17 @@ class ApiError extends Error {
 
 const subjectNotFound = (s: string) => new ApiError(404, 40401, `Subject '${s}' not found.`);
 
-async function body(req: IncomingMessage): Promise<Record<string, unknown>> {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
+/** Any body, whatever its content type (clients send application/vnd.schemaregistry.v1+json), as JSON. */
+function parseBody(text: string): Record<string, unknown> {
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
+    return JSON.parse(text || '{}') as Record<string, unknown>;
   } catch {
     throw new ApiError(400, 400, 'request body is not JSON');
   }
 }
+
+type Strings = Readonly<Record<string, string>>;
+type Handler = (params: Strings, body: Record<string, unknown>, query: Strings) => unknown;
 
 /** Parses and canonicalises a submitted schema; 42201 when it is not valid Avro. */
 function canonical(input: Record<string, unknown>): string {
@@ -61,7 +64,8 @@ function levelOf(input: Record<string, unknown>): CompatibilityLevel {
   return level;
 }
 
-export function createRegistryApi(state: RegistryState): Server {
+/** The stand-in's server, not yet listening. */
+export function createRegistryApi(state: RegistryState): FastifyInstance {
   const effectiveLevel = (subject: string) => state.subjectLevel(subject) ?? state.globalLevel();
 
   const versionOf = (subject: string, v: string) => {
@@ -80,43 +84,42 @@ export function createRegistryApi(state: RegistryState): Server {
     return checkCompatibility(parseAvro(candidate), earlier, effectiveLevel(subject));
   };
 
-  const routes: [string, RegExp, (m: string[], req: IncomingMessage) => Promise<unknown> | unknown][] = [
-    ['GET', /^\/$/, () => ({})],
-    ['GET', /^\/subjects$/, () => state.subjects()],
+  const routes: ['GET' | 'POST' | 'PUT' | 'DELETE', string, Handler][] = [
+    ['GET', '/', () => ({})],
+    ['GET', '/subjects', () => state.subjects()],
     [
       'GET',
-      /^\/schemas\/ids\/(\d+)$/,
-      ([id]) => {
+      '/schemas/ids/:id',
+      ({ id }) => {
         const schema = state.schema(Number(id));
         if (schema === undefined) throw new ApiError(404, 40403, 'Schema not found');
         return { schema };
       },
     ],
-    ['GET', /^\/schemas\/ids\/(\d+)\/versions$/, ([id]) => state.subjectsOf(Number(id))],
+    ['GET', '/schemas/ids/:id/versions', ({ id }) => state.subjectsOf(Number(id))],
     [
       'GET',
-      /^\/subjects\/([^/]+)\/versions$/,
-      ([s]) => {
-        const versions = state.versions(s as string);
-        if (!versions) throw subjectNotFound(s as string);
+      '/subjects/:subject/versions',
+      ({ subject }) => {
+        const versions = state.versions(subject!);
+        if (!versions) throw subjectNotFound(subject!);
         return versions.map((v) => v.version);
       },
     ],
-    ['GET', /^\/subjects\/([^/]+)\/versions\/([^/]+)$/, ([s, v]) => versionOf(s as string, v as string)],
+    ['GET', '/subjects/:subject/versions/:version', ({ subject, version }) => versionOf(subject!, version!)],
     [
       'GET',
-      /^\/subjects\/([^/]+)\/versions\/([^/]+)\/schema$/,
-      ([s, v]) => JSON.parse(versionOf(s as string, v as string).schema),
+      '/subjects/:subject/versions/:version/schema',
+      ({ subject, version }) => JSON.parse(versionOf(subject!, version!).schema),
     ],
     [
       'POST',
-      /^\/subjects\/([^/]+)\/versions$/,
-      async ([s], req) => {
-        const subject = s as string;
-        const schema = canonical(await body(req));
-        const existing = state.versions(subject)?.find((v) => state.schema(v.id) === schema);
+      '/subjects/:subject/versions',
+      ({ subject }, input) => {
+        const schema = canonical(input);
+        const existing = state.versions(subject!)?.find((v) => state.schema(v.id) === schema);
         if (existing) return { id: existing.id };
-        const result = verdict(subject, schema);
+        const result = verdict(subject!, schema);
         if (!result.compatible) {
           throw new ApiError(
             409,
@@ -124,17 +127,16 @@ export function createRegistryApi(state: RegistryState): Server {
             `Schema being registered is incompatible with an earlier schema for subject "${subject}": ${result.problems.join('; ')}`,
           );
         }
-        return { id: state.addVersion(subject, schema).id };
+        return { id: state.addVersion(subject!, schema).id };
       },
     ],
     [
       'POST',
-      /^\/subjects\/([^/]+)$/,
-      async ([s], req) => {
-        const subject = s as string;
-        const schema = canonical(await body(req));
-        const versions = state.versions(subject);
-        if (!versions) throw subjectNotFound(subject);
+      '/subjects/:subject',
+      ({ subject }, input) => {
+        const schema = canonical(input);
+        const versions = state.versions(subject!);
+        if (!versions) throw subjectNotFound(subject!);
         const hit = versions.find((v) => state.schema(v.id) === schema);
         if (!hit) throw new ApiError(404, 40403, 'Schema not found');
         return { subject, version: hit.version, id: hit.id, schema };
@@ -142,51 +144,53 @@ export function createRegistryApi(state: RegistryState): Server {
     ],
     [
       'DELETE',
-      /^\/subjects\/([^/]+)$/,
-      ([s]) => {
-        if (!state.versions(s as string)) throw subjectNotFound(s as string);
-        return state.deleteSubject(s as string);
+      '/subjects/:subject',
+      ({ subject }) => {
+        if (!state.versions(subject!)) throw subjectNotFound(subject!);
+        return state.deleteSubject(subject!);
       },
     ],
-    ['GET', /^\/config$/, () => ({ compatibilityLevel: state.globalLevel() })],
+    ['GET', '/config', () => ({ compatibilityLevel: state.globalLevel() })],
     [
       'PUT',
-      /^\/config$/,
-      async (_m, req) => {
-        const level = levelOf(await body(req));
+      '/config',
+      (_p, input) => {
+        const level = levelOf(input);
         state.setLevel(undefined, level);
         return { compatibility: level };
       },
     ],
     [
       'GET',
-      /^\/config\/([^/]+)$/,
-      ([s], req) => {
-        const level = state.subjectLevel(s as string);
+      '/config/:subject',
+      ({ subject }, _b, query) => {
+        const level = state.subjectLevel(subject!);
         if (level) return { compatibilityLevel: level };
-        if ((req.url ?? '').includes('defaultToGlobal=true'))
-          return { compatibilityLevel: state.globalLevel() };
-        throw new ApiError(404, 40408, `Subject '${s}' does not have subject-level compatibility configured`);
+        if (query['defaultToGlobal'] === 'true') return { compatibilityLevel: state.globalLevel() };
+        throw new ApiError(
+          404,
+          40408,
+          `Subject '${subject}' does not have subject-level compatibility configured`,
+        );
       },
     ],
     [
       'PUT',
-      /^\/config\/([^/]+)$/,
-      async ([s], req) => {
-        const level = levelOf(await body(req));
-        state.setLevel(s as string, level);
+      '/config/:subject',
+      ({ subject }, input) => {
+        const level = levelOf(input);
+        state.setLevel(subject!, level);
         return { compatibility: level };
       },
     ],
     [
       'POST',
-      /^\/compatibility\/subjects\/([^/]+)\/versions\/([^/]+)$/,
-      async ([s, v], req) => {
-        const subject = s as string;
-        const schema = canonical(await body(req));
-        if (!state.versions(subject)) return { is_compatible: true };
-        const upTo = versionOf(subject, v as string).version;
-        const result = verdict(subject, schema, upTo);
+      '/compatibility/subjects/:subject/versions/:version',
+      ({ subject, version }, input) => {
+        const schema = canonical(input);
+        if (!state.versions(subject!)) return { is_compatible: true };
+        const upTo = versionOf(subject!, version!).version;
+        const result = verdict(subject!, schema, upTo);
         return result.compatible
           ? { is_compatible: true }
           : { is_compatible: false, messages: result.problems };
@@ -194,25 +198,33 @@ export function createRegistryApi(state: RegistryState): Server {
     ],
   ];
 
-  const reply = (res: ServerResponse, status: number, payload: unknown) => {
-    res.writeHead(status, { 'content-type': CONTENT_TYPE });
-    res.end(JSON.stringify(payload));
-  };
-
-  return createServer((req, res) => {
-    const pathname = decodeURI((req.url ?? '/').split('?')[0] ?? '/');
-    const route = routes.find(([method, pattern]) => method === req.method && pattern.test(pathname));
-    if (!route)
-      return reply(res, 404, { error_code: 404, message: `HTTP 404 Not Found: ${req.method} ${pathname}` });
-    const match = (route[1].exec(pathname) ?? []).slice(1);
-    Promise.resolve()
-      .then(() => route[2](match, req))
-      .then(
-        (payload) => reply(res, 200, payload),
-        (err: unknown) =>
-          err instanceof ApiError
-            ? reply(res, err.status, { error_code: err.errorCode, message: err.message })
-            : reply(res, 500, { error_code: 50001, message: String(err) }),
-      );
+  const app = Fastify();
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, text, done) => {
+    try {
+      done(null, parseBody(text as string));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
   });
+  app.addHook('onSend', async (_req, reply, payload) => {
+    void reply.header('content-type', CONTENT_TYPE);
+    return payload;
+  });
+  for (const [method, url, handler] of routes)
+    app.route({
+      method,
+      url,
+      handler: async (req) =>
+        handler(req.params as Strings, (req.body ?? {}) as Record<string, unknown>, req.query as Strings),
+    });
+  app.setNotFoundHandler((req, reply) =>
+    reply.code(404).send({ error_code: 404, message: `HTTP 404 Not Found: ${req.method} ${req.url}` }),
+  );
+  app.setErrorHandler((err, _req, reply) =>
+    err instanceof ApiError
+      ? reply.code(err.status).send({ error_code: err.errorCode, message: err.message })
+      : reply.code(500).send({ error_code: 50001, message: String(err) }),
+  );
+  return app;
 }

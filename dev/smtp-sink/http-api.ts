@@ -1,58 +1,37 @@
-// The sink's HTTP side: read what was received, and arm faults.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+// The sink's HTTP side, on Fastify: read what was received, and arm faults.
+import Fastify, { type FastifyInstance } from 'fastify';
 import { faultRuleSchema, type FaultPlan } from './fault-plan';
 import type { MessageStore } from './message-store';
 
-function send(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
-}
-
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  return JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
-}
-
-export function createHttpApi(store: MessageStore, faults: FaultPlan): Server {
-  return createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://sink');
-    const route = `${req.method} ${url.pathname}`;
-    const handle = async () => {
-      switch (route) {
-        case 'GET /healthz':
-          return send(res, 200, { status: 'ok' });
-        case 'GET /api/messages':
-          return send(
-            res,
-            200,
-            store.find({
-              messageId: url.searchParams.get('messageId') ?? undefined,
-              to: url.searchParams.get('to') ?? undefined,
-            }),
-          );
-        case 'DELETE /api/messages':
-          store.clear();
-          return send(res, 204, {});
-        case 'GET /api/faults':
-          return send(res, 200, faults.list());
-        case 'POST /api/faults': {
-          const parsed = faultRuleSchema.safeParse(await readJson(req));
-          if (!parsed.success) {
-            return send(res, 400, {
-              error: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`),
-            });
-          }
-          faults.add(parsed.data);
-          return send(res, 201, faults.list());
-        }
-        case 'DELETE /api/faults':
-          faults.clear();
-          return send(res, 204, {});
-        default:
-          return send(res, 404, { error: `no route ${route}` });
-      }
-    };
-    handle().catch((err: unknown) => send(res, 400, { error: String(err) }));
+/** The sink's API server, not yet listening. */
+export function createHttpApi(store: MessageStore, faults: FaultPlan): FastifyInstance {
+  const app = Fastify();
+  app.get('/healthz', () => ({ status: 'ok' }));
+  app.get('/api/messages', (req) => {
+    const query = req.query as { messageId?: string; to?: string };
+    return store.find({ messageId: query.messageId, to: query.to });
   });
+  app.delete('/api/messages', (_req, reply) => {
+    store.clear();
+    return reply.code(204).send();
+  });
+  app.get('/api/faults', () => faults.list());
+  app.post('/api/faults', (req, reply) => {
+    const parsed = faultRuleSchema.safeParse(req.body ?? {});
+    if (!parsed.success)
+      return reply
+        .code(400)
+        .send({ error: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) });
+    faults.add(parsed.data);
+    return reply.code(201).send(faults.list());
+  });
+  app.delete('/api/faults', (_req, reply) => {
+    faults.clear();
+    return reply.code(204).send();
+  });
+  app.setNotFoundHandler((req, reply) =>
+    reply.code(404).send({ error: `no route ${req.method} ${req.url}` }),
+  );
+  app.setErrorHandler((err, _req, reply) => reply.code(400).send({ error: String(err) }));
+  return app;
 }

@@ -15,14 +15,19 @@ const api = createHttpApi(store, faults);
 
 smtp.on('error', (err) => console.error('smtp-sink: SMTP error', err));
 smtp.listen(env.MAILFLEET_SMTP_PORT, '127.0.0.1');
-api.listen(env.MAILFLEET_SMTP_API_PORT, '127.0.0.1', () => {
-  console.log(
-    `smtp-sink: SMTP on 127.0.0.1:${env.MAILFLEET_SMTP_PORT}, API on 127.0.0.1:${env.MAILFLEET_SMTP_API_PORT}`,
-  );
-});
+api.listen({ port: env.MAILFLEET_SMTP_API_PORT, host: '127.0.0.1' }).then(
+  () =>
+    console.log(
+      `smtp-sink: SMTP on 127.0.0.1:${env.MAILFLEET_SMTP_PORT}, API on 127.0.0.1:${env.MAILFLEET_SMTP_API_PORT}`,
+    ),
+  (err: unknown) => {
+    console.error('smtp-sink: could not listen:', err);
+    process.exit(1);
+  },
+);
 
 const stop = () => {
-  api.close();
+  void api.close();
   smtp.close(() => process.exit(0));
 };
 process.on('SIGTERM', stop);

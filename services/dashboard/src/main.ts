@@ -12,11 +12,8 @@ async function main(): Promise<void> {
   const reader = new ReadModelReader(mongo.db(config.MONGO_DB));
   boot.ready('mongo', () => reader.ping().catch(() => false));
   const server = createDashboardServer({ token: config.token, reader, logger, metrics: boot.metrics });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.DASHBOARD_PORT, config.DASHBOARD_HOST, resolve);
-  });
-  boot.onShutdown(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  await server.listen({ port: config.DASHBOARD_PORT, host: config.DASHBOARD_HOST });
+  boot.onShutdown(() => server.close());
   logger.info(
     { url: `http://${config.DASHBOARD_HOST}:${config.DASHBOARD_PORT}/`, db: config.MONGO_DB },
     'dashboard serving',

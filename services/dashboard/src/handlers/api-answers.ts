@@ -1,7 +1,7 @@
 // Executes a parsed API query against the read models. Not found is a 404 that says what was looked
 // for and how fresh the data is, since "not projected yet" is the usual reason on a live pipeline.
 import type { MailView } from '@mailfleet/read-models';
-import type { ApiQuery } from './api-request';
+import type { ApiQuery } from './api-routes';
 import { dayWindow, summarizeThroughput } from '../domain/throughput';
 import type { DataAsOf, ReadModelReader } from '../adapters/read-model-reader';
 
