@@ -2,6 +2,8 @@ export {
   ConsumerRunner,
   type ConsumerRunnerOptions,
   type BatchHandler,
+  type ChunkEnd,
+  type OwnPositions,
   type DecodedRecord,
   type EventHandlers,
   type HandlerContext,

@@ -5,7 +5,6 @@
 import { bootService, kafkaClients } from '@mailfleet/boot';
 import { consumerFetch } from '@mailfleet/config';
 import { TOPICS, dlqTopicOf, fleetTopics } from '@mailfleet/contracts';
-import { orderedProducer } from '@mailfleet/kafka';
 import { pause } from '@mailfleet/retry';
 import { DeadLetterIndex } from './adapters/dead-letter-index';
 import { measurePipelineHealth, savePipelineHealth } from './adapters/pipeline-health';
@@ -26,27 +25,24 @@ async function main(): Promise<void> {
   const db = mongo.db(config.MONGO_DB);
   const codec = await clients.codec(inputs, { register: false });
   const admin = await clients.admin();
-  const producer = orderedProducer(kafka);
-  await producer.connect();
-  boot.onShutdown(() => producer.disconnect());
   const metrics = createProjectorMetrics(boot.metrics);
   const meta = new ProjectionMetaStore(db);
   const controller = new ProjectionController({
     kafka,
     admin,
-    producer,
     codec,
     client: mongo,
     db,
     meta,
     groupPrefix: config.CONSUMER_GROUP,
-    topics: inputs.map((t) => t.name),
+    topics: inputs,
     chunkSize: config.PROJECTOR_CHUNK_SIZE,
     fetch: consumerFetch(config),
     switchMaxLag: config.PROJECTOR_SWITCH_MAX_LAG,
     dropGraceMs: config.PROJECTOR_DROP_GRACE_MS,
     logger,
     metrics,
+    registry: boot.metrics,
   });
   await controller.tick(Date.now());
   const dlqTopics = TOPICS.map((t) => dlqTopicOf(`${t.name}${config.TOPIC_SUFFIX}`));

@@ -1,19 +1,13 @@
-// The projector as a process against the real broker: a scripted scenario gives the expected documents;
-// kill -9 mid-batch with the group offsets moved past the checkpoints still gives exactly the projection
-// computed from scratch; poison records go to the DLQ while the projector keeps going.
+// The projector as a process against the real broker: a scripted scenario gives the expected documents,
+// and a poison record goes to the DLQ (and the dashboard's list of dead letters) while it keeps going.
 import { Kafka, logLevel } from 'kafkajs';
 import { SAMPLE_EVENTS, collectTopic, kafkaBrokers, waitFor } from '@mailfleet/testing';
 import { dlqTopicOf } from '@mailfleet/contracts';
-import { collectionNames } from '@mailfleet/read-models';
-import { groupOf } from './handlers/projection-controller';
 import {
   createProjectorFixture,
   type ProjectorFixture,
   type TestEvent,
 } from '../test/projector-test-fixture';
-import { lifecycleEvents } from '../test/projector-scenario';
-
-jest.setTimeout(240_000);
 
 let f: ProjectorFixture;
 beforeEach(async () => {
@@ -236,109 +230,8 @@ test('a scripted scenario gives the expected documents; a poison record is dead-
   });
   expect((health['lag'] as { group: string }[]).some((l) => l.group.endsWith('-v1'))).toBe(true);
   const metrics = await (await fetch(`${projector.opsUrl}/metrics`)).text();
-  expect(metrics).toMatch(/projector_records_total\{version="1",outcome="poison"[^}]*\} 1\n/);
-});
-
-test('kill -9 mid-batch and a group offset moved past the checkpoints: the projection equals one computed from scratch', async () => {
-  const events = lifecycleEvents('k', 120, t0);
-  await f.publish(events);
-  const db = f.database();
-  const first = await f.startProjector(db, { PROJECTOR_CHUNK_SIZE: '5' });
-  await waitFor('some records applied', async () => {
-    const cps = await db.collection<{ offset: string }>(collectionNames(1).checkpoints).find({}).toArray();
-    return cps.reduce((n, c) => n + Number(c.offset) + 1, 0) >= 40 ? true : undefined;
-  });
-  await first.process.kill9();
-  const appliedAtKill = (
-    await db.collection<{ offset: string }>(collectionNames(1).checkpoints).find({}).toArray()
-  ).reduce((n, c) => n + Number(c.offset) + 1, 0);
-  expect(appliedAtKill).toBeLessThan(events.length);
-  // Whatever the group offsets say: move them to the end, as if everything had been applied.
-  const groupId = groupOf(`${f.groupPrefix}-${db.databaseName}`, 1);
-  const committed = await f.admin.fetchOffsets({ groupId, topics: [...f.inputs] });
-  expect(committed.length).toBe(3);
-  // The killed member leaves the group when its session times out.
-  await waitFor(
-    'the killed projector to leave its group',
-    async () => ((await f.admin.describeGroups([groupId])).groups[0]?.state === 'Empty' ? true : undefined),
-    60_000,
+  // Counted by the consumer runner, under the version's group: the record had no event type.
+  expect(metrics).toMatch(
+    /mailfleet_consumer_records_total\{group="[^"]*-v1",[^}]*event_type="unknown",outcome="dead-lettered"\} 1\n/,
   );
-  for (const topic of f.inputs) {
-    const ends = await f.admin.fetchTopicOffsets(topic);
-    await f.admin.setOffsets({
-      groupId,
-      topic,
-      partitions: ends.map((e) => ({ partition: e.partition, offset: e.high })),
-    });
-  }
-  await f.startProjector(db, { PROJECTOR_CHUNK_SIZE: '5' });
-  await f.waitCaughtUp(db, 1);
-
-  const scratch = f.database();
-  await f.startProjector(scratch);
-  await f.waitCaughtUp(scratch, 1);
-  const expected = await f.dump(scratch, 1);
-  expect(expected.mails).toHaveLength(120 * 2);
-  expect(await f.dump(db, 1)).toEqual(expected);
-});
-
-test('a record the projection rules cannot apply (a time out of range) is dead-lettered with the reason; its partition goes on', async () => {
-  const good = 'order-confirmation:o-good';
-  const bad = 'order-confirmation:o-bad';
-  const request = (mailId: string, requestedAt: number): TestEvent => ({
-    type: 'MailRequested',
-    key: 'same-partition',
-    payload: { ...SAMPLE_EVENTS.MailRequested, mailId, requestedAt },
-  });
-  // 9e15 ms is a valid Avro long but no JavaScript date: the rules cannot file it under a day.
-  await f.publish([request(bad, 9_000_000_000_000_000), request(good, t0)]);
-  const dlq = await collectTopic(dlqTopicOf(f.topics.mailRequested.name));
-  const db = f.database();
-  const projector = await f.startProjector(db);
-  await f.waitCaughtUp(db, 1);
-  const { mails } = await f.dump(db, 1);
-  expect(mails.map((m) => m._id)).toEqual([good]);
-  const dead = await waitFor('the refused record in the DLQ', async () => dlq.records[0]);
-  expect(dead.headers['dlq-error-code']).toBe('projection-refused');
-  expect(String(dead.headers['dlq-reason'])).toContain('Invalid time value');
-  await dlq.stop();
-  const metrics = await (await fetch(`${projector.opsUrl}/metrics`)).text();
-  expect(metrics).toMatch(/projector_records_total\{version="1",outcome="refused"[^}]*\} 1\n/);
-});
-
-test('a checkpoint below the log start (retention deleted records) is reported with a warning and a metric, and the partition goes on', async () => {
-  const request = (mailId: string): TestEvent => ({
-    type: 'MailRequested',
-    key: 'same-partition',
-    payload: { ...SAMPLE_EVENTS.MailRequested, mailId, requestedAt: t0 },
-  });
-  const db = f.database();
-  await f.publish([request('order-confirmation:o-a')]);
-  const first = await f.startProjector(db);
-  await f.waitCaughtUp(db, 1);
-  expect(await first.process.stop()).toBe(0);
-  await f.publish([request('order-confirmation:o-lost'), request('order-confirmation:o-after')]);
-  // Retention removes the record after the checkpoint before the projector is back.
-  const admin = new Kafka({ brokers: kafkaBrokers(), logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  const offsets = await admin.fetchTopicOffsets(f.topics.mailRequested.name);
-  const partition = offsets.find((o) => o.high === '3')!.partition;
-  await admin.deleteTopicRecords({
-    topic: f.topics.mailRequested.name,
-    partitions: [{ partition, offset: '2' }],
-  });
-  await admin.disconnect();
-  const second = await f.startProjector(db);
-  await waitFor(
-    'the record after the gap',
-    async () =>
-      (await f.dump(db, 1)).mails.some((m) => m._id === 'order-confirmation:o-after') ? true : undefined,
-    60_000,
-  );
-  expect((await f.dump(db, 1)).mails.map((m) => m._id).sort()).toEqual([
-    'order-confirmation:o-a',
-    'order-confirmation:o-after',
-  ]);
-  const metrics = await (await fetch(`${second.opsUrl}/metrics`)).text();
-  expect(metrics).toMatch(/projector_checkpoint_below_log_start_total\{[^}]*\} 1\n/);
 });

@@ -3,7 +3,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { AttachmentStore } from '@mailfleet/attachments';
 import { bootService, kafkaClients, serviceOutbox } from '@mailfleet/boot';
 import { consumerFetch } from '@mailfleet/config';
-import { fleetTopics, type DecodedEvent } from '@mailfleet/contracts';
+import { fleetTopics } from '@mailfleet/contracts';
 import { ConsumerRunner, registerLagGauge } from '@mailfleet/kafka';
 import { SenderStore } from './adapters/sender-store';
 import { SmtpTransport } from './adapters/smtp-transport';
@@ -11,7 +11,7 @@ import { TemplateRenderer } from './adapters/template-renderer';
 import { senderEnvSchema } from './config';
 import { Dispatcher } from './handlers/dispatcher';
 import { OutcomeRecorder } from './handlers/outcome-recorder';
-import { createRequestBatchHandler, createRequestHandler } from './handlers/request-handler';
+import { createRequestBatchHandler } from './handlers/request-handler';
 import { createSenderMetrics } from './handlers/sender-metrics';
 import { dispatchSettings, smtpSettings } from './settings';
 
@@ -64,7 +64,6 @@ async function main(): Promise<void> {
     newId: uuidv7,
     onRecorded: () => dispatcher.notify(),
   };
-  const onRequested = createRequestHandler(requestDeps);
   const runner = new ConsumerRunner({
     kafka: clients.kafka,
     groupId: config.CONSUMER_GROUP,
@@ -73,7 +72,6 @@ async function main(): Promise<void> {
     codec,
     logger,
     metrics: boot.metrics,
-    handlers: { MailRequested: (event, ctx) => onRequested(event as DecodedEvent<'MailRequested'>, ctx) },
     batch: { handler: createRequestBatchHandler(requestDeps), maxRecords: config.SENDER_BATCH_SIZE },
   });
   const admin = await clients.admin();

@@ -10,7 +10,6 @@ import { translatorEnvSchema } from './config';
 import { runParkedSweeps } from './handlers/parked-sweeps';
 import { createTranslatorBatchHandler } from './handlers/translator-batch';
 import type { TranslatorDeps } from './handlers/translator-deps';
-import { createTranslatorHandlers } from './handlers/translator-handlers';
 import { createTranslatorMetrics } from './handlers/translator-metrics';
 
 async function main(): Promise<void> {
@@ -68,7 +67,6 @@ async function main(): Promise<void> {
     fetch: consumerFetch(config),
     topics: [orders, customers],
     codec,
-    handlers: createTranslatorHandlers(deps),
     batch: { handler: createTranslatorBatchHandler(deps), maxRecords: config.TRANSLATOR_BATCH_SIZE },
     logger,
     metrics: boot.metrics,

@@ -1,9 +1,10 @@
 // Runs the workers the projection meta asks for: the active version, and a rebuild when one is
 // requested. When the rebuild has caught up it switches readers over (one write) and the old version's
 // worker stops; its collections are dropped after a grace period, so reads already under way finish.
-import type { Admin, Kafka, Producer } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import type { Db, MongoClient } from 'mongodb';
-import type { EventCodec } from '@mailfleet/contracts';
+import type { Registry } from 'prom-client';
+import type { EventCodec, TopicDefinition } from '@mailfleet/contracts';
 import type { Logger } from '@mailfleet/logger';
 import type { ProjectionMetaStore } from '../adapters/projection-meta';
 import { projectionLag } from '../adapters/projection-lag';
@@ -14,19 +15,20 @@ import type { ProjectorMetrics } from './projector-metrics';
 export interface ControllerOptions {
   readonly kafka: Kafka;
   readonly admin: Admin;
-  readonly producer: Producer;
   readonly codec: EventCodec;
   readonly client: MongoClient;
   readonly db: Db;
   readonly meta: ProjectionMetaStore;
   readonly groupPrefix: string;
-  readonly topics: readonly string[];
+  readonly topics: readonly TopicDefinition[];
   readonly chunkSize: number;
   readonly fetch?: { readonly minBytes: number; readonly maxWaitTimeInMs: number };
   readonly switchMaxLag: number;
   readonly dropGraceMs: number;
   readonly logger: Logger;
   readonly metrics: ProjectorMetrics;
+  /** Where the consumer runner of each version registers its metrics. */
+  readonly registry: Registry;
 }
 
 /** The consumer group of one projection version. */
@@ -49,7 +51,11 @@ export class ProjectionController {
 
   /** Records the version still has to apply, over every partition of its topics. */
   lagOf(store: ProjectionStore): Promise<number> {
-    return projectionLag(this.o.admin, store, this.o.topics);
+    return projectionLag(
+      this.o.admin,
+      store,
+      this.o.topics.map((t) => t.name),
+    );
   }
 
   /** One round: start and stop workers, switch a caught-up rebuild, drop retired versions. */
@@ -109,7 +115,6 @@ export class ProjectionController {
     const worker = new ProjectionWorker({
       kafka: this.o.kafka,
       admin: this.o.admin,
-      producer: this.o.producer,
       codec: this.o.codec,
       store,
       groupId: groupOf(this.o.groupPrefix, version),
@@ -118,6 +123,7 @@ export class ProjectionController {
       ...(this.o.fetch && { fetch: this.o.fetch }),
       logger: this.o.logger.child({ version }),
       metrics: this.o.metrics,
+      registry: this.o.registry,
       isActive: () => this.active === version,
     });
     await worker.start();

@@ -5,7 +5,7 @@ export function createProjectorMetrics(registry: Registry) {
   return {
     records: new Counter({
       name: 'projector_records_total',
-      help: 'Records applied to a projection version, or skipped as poison',
+      help: 'Records applied to a projection version (dead letters: mailfleet_consumer_records_total)',
       labelNames: ['version', 'outcome'],
       registers: [registry],
     }),

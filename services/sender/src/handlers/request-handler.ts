@@ -80,8 +80,8 @@ function initialState(
 
 /**
  * Records the requests of a chunk in ONE transaction (one read for the known ones, one insert for the
- * new, one outbox write for the invalid): a fixed number of round trips per chunk. The one-by-one
- * handler below is this with a chunk of one; the consumer runner falls back to it when a chunk fails.
+ * new, one outbox write for the invalid): a fixed number of round trips per chunk. The consumer
+ * runner hands it a chunk of one when a chunk failed and its records go one by one.
  */
 export function createRequestBatchHandler(deps: RequestHandlerDeps): BatchHandler {
   return async (records) => {
@@ -133,10 +133,4 @@ export function createRequestBatchHandler(deps: RequestHandlerDeps): BatchHandle
     }
     if (accepted > 0) deps.onRecorded();
   };
-}
-
-export function createRequestHandler(deps: RequestHandlerDeps) {
-  const batch = createRequestBatchHandler(deps);
-  return (event: DecodedEvent<'MailRequested'>, ctx: HandlerContext): Promise<void> =>
-    batch([{ event, context: ctx }]);
 }

@@ -3,27 +3,10 @@
 // in the ledger and adds the mail events to the outbox. The consumer commits the offset only after that
 // transaction (docs/translator.md). The periodic sweep over parked mails lives here too.
 import type { ClientSession } from 'mongodb';
-import type { DecodedEvent } from '@mailfleet/contracts';
-import type { EventHandlers, HandlerContext } from '@mailfleet/kafka';
 import type { MailDecision } from '../domain/decisions';
 import { expireParked, releaseSettled, type Outcome } from '../domain/translate';
 import { mailEventOf } from './mail-events';
-import { createTranslatorBatchHandler } from './translator-batch';
 import { OUTCOME, type TranslatorDeps } from './translator-deps';
-
-export function createTranslatorHandlers(deps: TranslatorDeps): EventHandlers {
-  // One record is a chunk of one: the same transaction, the same code as a batch (translator-batch.ts).
-  const batch = createTranslatorBatchHandler(deps);
-  const one = (event: DecodedEvent, context: HandlerContext) => batch([{ event, context }]);
-  return {
-    OrderPlaced: one,
-    OrderShipped: one,
-    OrderCancelled: one,
-    CustomerRegistered: one,
-    CustomerEmailChanged: one,
-    CustomerMailPreferencesChanged: one,
-  };
-}
 
 async function persist(deps: TranslatorDeps, session: ClientSession, outcome: Outcome): Promise<void> {
   await deps.store.saveCustomer(session, outcome.customer);
