@@ -9,67 +9,23 @@ import { MongoClient } from 'mongodb';
 import { dlqTopicOf, fleetTopics } from '@mailfleet/contracts';
 import { createShopFixture, generateLoad, type ShopService } from '@mailfleet/example-orders';
 import { sinkClient } from '@mailfleet/testing';
+import type { ChaosOptions, ChaosProgress, ChaosReport, FaultOutcome } from './chaos-report';
 import { inject, type FaultRecord } from './fault-injector';
-import { minimumWindowMs, planFaults, type FaultKind, type PlannedFault } from './fault-plan';
+import { minimumWindowMs, planFaults, type PlannedFault } from './fault-plan';
 import { fleetSpecs, waitFleetReady } from './fleet-specs';
 import { superviseFleet } from './fleet-supervisor';
 import { committedFacts, deadLetters, sinkTail, outboxLeft, senderReports } from './oracle/observations';
 import { expectedMails } from './oracle/expected-mails';
-import { caughtUpVersion, projectionDiffs } from './oracle/projection-check';
-import { judge, type Verdict } from './oracle/verdict';
+import { caughtUpVersion } from './oracle/projection-check';
+import { judge } from './oracle/verdict';
 import { startPrivateStack } from './private-stack';
+import { rebuildAndCompare } from './rebuild-check';
 import { retryingShop } from './retrying-shop';
 
-export interface ChaosOptions {
-  readonly orders: number;
-  readonly seed: number;
-  readonly faults: readonly FaultKind[];
-  readonly instances: number;
-  /** How long the load (and the faults) run; at least what the faults asked for need. */
-  readonly windowMs?: number;
-  /** How long to wait, after the load, for every mail that is due. */
-  readonly drainTimeoutMs: number;
-  readonly keep?: boolean;
-}
-
-export interface ChaosProgress {
-  readonly phase: 'starting' | 'load' | 'draining' | 'checking' | 'done';
-  readonly done: number;
-  readonly total: number;
-  readonly note?: string;
-}
-
-export interface FaultOutcome extends FaultRecord {
-  /** From the fault's end to the next mail the SMTP server accepted: the fleet making progress again. */
-  readonly recoveredAfterMs: number | null;
-}
-
-export interface ChaosReport {
-  readonly runId: string;
-  readonly options: ChaosOptions;
-  readonly machine: {
-    readonly cpus: number;
-    readonly cpuModel: string;
-    readonly memoryGiB: number;
-    readonly node: string;
-  };
-  readonly startedAt: string;
-  readonly durations: { readonly loadMs: number; readonly drainMs: number; readonly totalMs: number };
-  readonly load: {
-    readonly commands: number;
-    readonly committedFacts: number;
-    readonly rolledBack: number;
-    readonly refused: number;
-  };
-  readonly faults: readonly FaultOutcome[];
-  readonly restartsAfterCrash: Readonly<Record<string, number>>;
-  readonly verdict: Verdict;
-  /** The verdict holds and every fault was injected (or skipped for a reason). */
-  readonly ok: boolean;
-  readonly logs: string;
-}
+export type { ChaosOptions, ChaosProgress, ChaosReport, FaultOutcome } from './chaos-report';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
+// kafkajs' default consumer session timeout, which the fleet keeps.
 const SESSION_TIMEOUT_MS = 30_000;
 
 const CHAOS_SENDER_ENV = {
@@ -82,7 +38,7 @@ const CHAOS_SENDER_ENV = {
   SENDER_RETRY_MAX_MS: '15000',
   SENDER_AMBIGUOUS_RETRY_AFTER_MS: '15000',
   SENDER_BREAKER_COOLDOWN_MS: '5000',
-}; // kafkajs' default consumer session timeout, which the fleet keeps
+};
 
 export async function runChaos(
   options: ChaosOptions,
@@ -244,35 +200,17 @@ export async function runChaos(
     );
     const crashes = fleet.crashes();
     await fleet.stop();
-    const rebuildDb = `${prefix}_rebuild`;
-    const rebuilder = await superviseFleet({
+    const diffs = await rebuildAndCompare({
       repoRoot,
       logDir: path.join(runDir, 'logs'),
-      specs: [
-        {
-          service: 'projector-rebuild',
-          entry: 'services/projector/src/main.ts',
-          env: { MONGO_DB: rebuildDb, CONSUMER_GROUP: `${prefix}-rebuild`, PROJECTOR_OUTBOX_DBS: dbs.shop },
-        },
-      ],
-      instances: 1,
       env: stack.fleetEnv,
+      mongo,
+      brokers,
+      topics: projected,
+      live: { db: dbs.projections, version: liveVersion },
+      rebuild: { db: `${prefix}_rebuild`, group: `${prefix}-rebuild`, outboxDbs: dbs.shop },
+      timeoutMs: options.drainTimeoutMs,
     });
-    let diffs: string[];
-    try {
-      const rebuiltVersion = await caughtUpVersion(
-        mongo.db(rebuildDb),
-        brokers,
-        projected,
-        options.drainTimeoutMs,
-      );
-      diffs = await projectionDiffs(
-        { db: mongo.db(dbs.projections), version: liveVersion },
-        { db: mongo.db(rebuildDb), version: rebuiltVersion },
-      );
-    } finally {
-      await rebuilder.stop();
-    }
 
     onProgress({ phase: 'checking', done: 2, total: 3, note: 'judging' });
     const delivered = sink.read();

@@ -1,6 +1,6 @@
 // The relay core: publishes committed, unpublished records of the shards it leases, in per-key commit
-// order, and marks them published under the lease's fencing token. At least once: a crash between
-// publish and mark publishes again, with the same event id.
+// order (relay-publisher.ts), and marks them published under the lease's fencing token (relay-marks.ts).
+// At least once: a crash between publish and mark publishes again, with the same event id.
 import { randomUUID } from 'node:crypto';
 import type { Db, MongoClient } from 'mongodb';
 import type { Producer } from 'kafkajs';
@@ -16,8 +16,9 @@ import {
   type OutboxKeyCounter,
   type OutboxRecord,
 } from './outbox-schema';
-import { permanentRefusal } from './kafka-refusal';
 import { createRelayMetrics, type RelayMetrics } from './relay-metrics';
+import { RelayMarks } from './relay-marks';
+import { RelayPublisher } from './relay-publisher';
 import { selectPublishable } from './publish-order';
 import { ShardLeases } from './shard-leases';
 
@@ -67,12 +68,8 @@ export class OutboxRelay {
   private healthy = false;
   /** The last round read a full batch: more may be waiting without a wake-up of their own. */
   private lastRoundFull = false;
-  /**
-   * Per key, the published seq this relay itself committed, and the lease token it held for the key's
-   * shard then: while that lease is unchanged no one else marks the shard, so the value is the truth
-   * and the key's counter need not be read again. Cleared when a mark fails (its commit is unknown).
-   */
-  private readonly markedSeq = new Map<string, { readonly token: number; readonly seq: number }>();
+  private readonly publisher: RelayPublisher;
+  private readonly marks: RelayMarks;
 
   constructor(private readonly options: RelayOptions) {
     this.instanceId = options.instanceId ?? `relay-${randomUUID().slice(0, 8)}`;
@@ -90,6 +87,10 @@ export class OutboxRelay {
       this.records,
       () => this.leases.validShards().size,
     );
+    const { client, db, logger, producer } = options;
+    const deps = { metrics: this.metrics, logger };
+    this.publisher = new RelayPublisher({ ...deps, producer, records: this.records, now: this.now });
+    this.marks = new RelayMarks({ ...deps, client, db, collections: this.collections, leases: this.leases });
   }
 
   private get records() {
@@ -197,7 +198,7 @@ export class OutboxRelay {
         .toArray();
       if (candidates.length === 0) return { candidates, counters: new Map<string, number>() };
       this.lastRoundFull = candidates.length >= (this.options.batchSize ?? 500);
-      const known = this.knownPublishedSeqs(candidates, shards);
+      const known = this.marks.knownPublishedSeqs(candidates, shards);
       const keyIds = [...new Set(candidates.map((r) => keyCounterId(r.topic, r.key)))].filter(
         (id) => !known.has(id),
       );
@@ -214,159 +215,14 @@ export class OutboxRelay {
     const batch = selectPublishable(candidates, counters);
     if (batch.length === 0) return 0;
 
-    const published = await this.stage('publish', () => this.publishIsolatingRefusals(batch));
+    const published = await this.stage('publish', () => this.publisher.publish(batch));
     if (published.length === 0) return 0;
     const publishedAt = this.now();
     for (const r of published)
       this.metrics.latency.observe((publishedAt.getTime() - r.createdAt.getTime()) / 1000);
     if (this.options.pauseAfterPublishMs) await pause(this.options.pauseAfterPublishMs);
-    const marked = await this.stage('mark', () => this.mark(published, shards, publishedAt));
+    const marked = await this.stage('mark', () => this.marks.mark(published, shards, publishedAt));
     this.metrics.published.inc(marked);
     return marked;
-  }
-
-  /**
-   * The published seq of the candidates' keys that needs no read: a key whose first pending record is
-   * its first ever (seq 1: nothing of it was published — a record is marked with its counter in one
-   * transaction), or one this relay marked under the lease it still holds. Most keys of a busy outbox
-   * are new (an order's first event), so most rounds read no counter at all.
-   */
-  private knownPublishedSeqs(
-    candidates: readonly OutboxRecord[],
-    shards: ReadonlyMap<number, number>,
-  ): Map<string, number> {
-    const lowest = new Map<string, OutboxRecord>();
-    for (const r of candidates) {
-      const id = keyCounterId(r.topic, r.key);
-      if (r.seq < (lowest.get(id)?.seq ?? Infinity)) lowest.set(id, r);
-    }
-    const known = new Map<string, number>();
-    for (const [id, r] of lowest) {
-      const marked = this.markedSeq.get(id);
-      if (marked && marked.token === shards.get(r.shard)) known.set(id, marked.seq);
-      else if (r.seq === 1) known.set(id, 0);
-    }
-    return known;
-  }
-
-  /**
-   * Publishes the batch; when Kafka refuses a record for good, publishes record by record instead,
-   * quarantines each refused one and holds back the rest of its key (order per key), so one bad record
-   * never stalls the other keys. Returns what was published.
-   */
-  private async publishIsolatingRefusals(batch: readonly OutboxRecord[]): Promise<readonly OutboxRecord[]> {
-    try {
-      await this.publish(batch);
-      return batch;
-    } catch (err) {
-      if (!permanentRefusal(err)) throw err;
-    }
-    const published: OutboxRecord[] = [];
-    const held = new Set<string>();
-    for (const record of batch) {
-      const key = keyCounterId(record.topic, record.key);
-      if (held.has(key)) continue;
-      try {
-        await this.publish([record]);
-        published.push(record);
-      } catch (err) {
-        const reason = permanentRefusal(err);
-        if (!reason) throw err;
-        held.add(key);
-        await this.quarantine(record, reason, err);
-      }
-    }
-    return published;
-  }
-
-  private async quarantine(record: OutboxRecord, reason: string, err: unknown): Promise<void> {
-    const text = `${reason}: ${err instanceof Error ? err.message : String(err)}`.slice(0, 500);
-    await this.records.updateOne(
-      { _id: record._id, pending: true },
-      { $set: { pending: false, quarantined: { reason: text, at: this.now() } } },
-    );
-    this.metrics.quarantined.inc({ reason });
-    this.options.logger.error(
-      { eventId: record._id, topic: record.topic, key: record.key, seq: record.seq, reason: text },
-      'Kafka refused an outbox record for good; quarantined, its key waits for an operator (requeueQuarantined)',
-    );
-  }
-
-  private async publish(batch: readonly OutboxRecord[]): Promise<void> {
-    const byTopic = new Map<string, { key: string; value: Buffer; headers: Record<string, string> }[]>();
-    for (const r of batch) {
-      const list = byTopic.get(r.topic) ?? [];
-      list.push({ key: r.key, value: Buffer.from(r.value.buffer), headers: { ...r.headers } });
-      byTopic.set(r.topic, list);
-    }
-    await this.options.producer.sendBatch({
-      acks: -1,
-      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-    });
-  }
-
-  /** Marks the batch published in one transaction, shard by shard under each lease's fence. */
-  private async mark(
-    batch: readonly OutboxRecord[],
-    shards: Map<number, number>,
-    publishedAt: Date,
-  ): Promise<number> {
-    let committed: { mine: readonly OutboxRecord[]; highest: ReadonlyMap<string, number> } = {
-      mine: [],
-      highest: new Map(),
-    };
-    // A mark that fails may have committed or not: what this relay knows of its keys is forgotten.
-    await this.options.client
-      .withSession((session) =>
-        session.withTransaction(async () => {
-          const fencedOut = await this.leases.fenceAll(
-            session,
-            new Map([...new Set(batch.map((r) => r.shard))].map((s) => [s, shards.get(s) ?? -1])),
-          );
-          const mine = batch.filter((r) => !fencedOut.has(r.shard));
-          if (fencedOut.size > 0) {
-            this.metrics.fencedOff.inc(fencedOut.size);
-            this.options.logger.warn(
-              { shards: [...fencedOut] },
-              'lease lost before marking; the new owner publishes those records again',
-            );
-          }
-          committed = { mine: [], highest: new Map() };
-          if (mine.length === 0) return;
-          await this.records.updateMany(
-            { _id: { $in: mine.map((r) => r._id) } },
-            { $set: { pending: false, publishedAt } },
-            { session },
-          );
-          const highest = new Map<string, number>();
-          for (const r of mine)
-            highest.set(
-              keyCounterId(r.topic, r.key),
-              Math.max(highest.get(keyCounterId(r.topic, r.key)) ?? 0, r.seq),
-            );
-          await this.options.db.collection<OutboxKeyCounter>(this.collections.keys).bulkWrite(
-            [...highest].map(([id, seq]) => ({
-              updateOne: { filter: { _id: id }, update: { $max: { publishedSeq: seq } } },
-            })),
-            { session },
-          );
-          committed = { mine, highest };
-        }),
-      )
-      .catch((err: unknown) => {
-        this.markedSeq.clear();
-        throw err;
-      });
-    // Committed: what this relay now knows about its keys (bounded: a relay holding many busy shards
-    // simply reads some counters again).
-    if (this.markedSeq.size > 50_000) this.markedSeq.clear();
-    for (const r of committed.mine) {
-      const id = keyCounterId(r.topic, r.key);
-      const token = shards.get(r.shard) ?? -1;
-      const before = this.markedSeq.get(id);
-      const seq = Math.max(committed.highest.get(id) ?? 0, before?.token === token ? before.seq : 0);
-      this.markedSeq.set(id, { token, seq });
-    }
-    return committed.mine.length;
   }
 }
