@@ -87,6 +87,7 @@ test('a reply rule for a duration answers that code with its enhanced status at 
   expect(first).toMatchObject({ responseCode: 451, command: 'RCPT TO' });
   expect(first.response).toContain('4.7.1');
   expect((await errorOf(send(to))).responseCode).toBe(451);
+  // The greylisting period (1.5 s) passes: a retry after it is accepted, as a greylisting MTA does.
   await new Promise((r) => setTimeout(r, 1_600));
   await send(to);
   expect(await sinkMessages({ to })).toHaveLength(1);

@@ -11,6 +11,8 @@ import {
 import { lifecycleEvents } from '../../services/projector/test/projector-scenario';
 import { startDashboardProcess } from '../../services/dashboard/src/dashboard-test-process';
 
+// Longer than the default: a rebuild of every projection while load keeps arriving, then a second one
+// from scratch to compare with.
 jest.setTimeout(300_000);
 
 const TOKEN = 'rebuild-test-token-0123456789';

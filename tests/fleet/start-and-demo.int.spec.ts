@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { freePort, waitFor } from '@mailfleet/testing';
 
+// Longer than the default: npm start brings up the whole fleet and Mailpit, then the demo's orders.
 jest.setTimeout(300_000);
 
 const repoRoot = path.resolve(__dirname, '..', '..');
@@ -43,6 +44,7 @@ afterAll(async () => {
         // The group is gone already.
       }
     };
+    // Clean-up only: a grace period for an orderly stop, then whatever is left is killed.
     signal('SIGINT');
     await new Promise((r) => setTimeout(r, 5_000));
     signal('SIGKILL');

@@ -20,9 +20,6 @@ import {
   uniqueName,
 } from '@mailfleet/testing';
 
-// npm install from the tarballs (dependencies from npm's cache or registry) and two compiles.
-jest.setTimeout(240_000);
-
 const repoRoot = path.resolve(__dirname, '..', '..');
 const rootManifest = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as {
   dependencies: Record<string, string>;

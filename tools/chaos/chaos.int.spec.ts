@@ -6,6 +6,7 @@
 import { runChaos } from './chaos-run';
 import { FAULT_KINDS } from './fault-plan';
 
+// A whole chaos run: a private stack, two of every service, every fault kind, then the oracle.
 jest.setTimeout(40 * 60_000);
 
 test('the fleet keeps every promise under every kind of fault (small profile)', async () => {

@@ -64,3 +64,14 @@ test('a lib importing a service, and code importing a lib by path, are errors; o
     [],
   );
 });
+
+test("a domain spec may use its service's pure fixtures in test/domain/, which are held to domain's purity", () => {
+  const spec = 'services/sender/src/domain/example.unit.spec.ts';
+  expect(lint(spec, "export * from '../../test/domain/fixtures';\n")).toEqual([]);
+  expect(lint(spec, "export * from '../../test/sender-test-fixture';\n")).toEqual([
+    expect.stringMatching(/domain\/ may import only/),
+  ]);
+  expect(lint('services/sender/test/domain/fixtures.ts', "export { MongoClient } from 'mongodb';\n")).toEqual(
+    [expect.stringMatching(/domain\/ is pure/)],
+  );
+});

@@ -16,6 +16,7 @@ import {
 import { kafkaBrokers, oneItemOrder, schemaRegistryUrl, waitFor } from '@mailfleet/testing';
 import { createOpsFleet, type OpsFleet } from './test/ops-fleet-fixture';
 
+// Longer than the default: one test runs a replay that stops, waits out and restarts a sender.
 jest.setTimeout(600_000);
 
 let f: OpsFleet;

@@ -7,8 +7,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { processesOfStack } from './process-control';
 
-jest.setTimeout(240_000);
-
 const repoRoot = path.resolve(__dirname, '..', '..');
 
 async function freePort(): Promise<number> {

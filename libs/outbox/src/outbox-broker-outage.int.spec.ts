@@ -18,8 +18,6 @@ import {
 import { startPrivateBroker } from '../../../tools/stack/private-broker';
 import { OutboxRelay } from './index';
 
-jest.setTimeout(180_000);
-
 test('broker stopped for a while, then started: everything arrives with per-key order intact', async () => {
   const broker = await startPrivateBroker();
   const topics = testTopics([ORDERS_EVENTS, CUSTOMERS_EVENTS]);

@@ -22,8 +22,6 @@ import {
   type ServiceProcess,
 } from '@mailfleet/testing';
 
-jest.setTimeout(180_000);
-
 let topics: TopicDefinition[];
 let fixture: ShopFixture;
 const processes: ServiceProcess[] = [];

@@ -7,10 +7,6 @@ import { kafkaBrokers, sinkMessages, waitFor, waitForGroupAtEnd } from '@mailfle
 import { messageIdFor } from './domain/mail-state';
 import { createSenderFixture, type SenderFixture } from '../test/sender-test-fixture';
 
-// A kill -9 can leave a transaction open; MongoDB releases its documents only after the transaction
-// lifetime (60 s), so the tests after a kill allow for that.
-jest.setTimeout(240_000);
-
 let f: SenderFixture;
 beforeEach(async () => {
   f = await createSenderFixture();

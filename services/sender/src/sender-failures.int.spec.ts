@@ -5,8 +5,6 @@ import { stackEndpoints } from '@mailfleet/config';
 import { messageIdFor } from './domain/mail-state';
 import { createSenderFixture, type SenderFixture } from '../test/sender-test-fixture';
 
-jest.setTimeout(180_000);
-
 let f: SenderFixture;
 beforeEach(async () => {
   f = await createSenderFixture(1);

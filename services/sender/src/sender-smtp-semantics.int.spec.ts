@@ -4,8 +4,6 @@ import { sinkMessages } from '@mailfleet/testing';
 import { messageIdFor } from './domain/mail-state';
 import { createSenderFixture, type SenderFixture } from '../test/sender-test-fixture';
 
-jest.setTimeout(180_000);
-
 let f: SenderFixture;
 beforeEach(async () => {
   f = await createSenderFixture(1);
@@ -197,6 +195,8 @@ test('MongoDB away for 60 s mid-stream: the sender waits, keeps its group member
     proxy.cut();
     const during = [0, 1, 2].map((i) => f.request(`during-outage-${i}`));
     await f.publish(during);
+    // The outage itself: twice the consumer session timeout (30 s), long enough to lose a member that
+    // stopped heartbeating while it waited on MongoDB.
     await new Promise((r) => setTimeout(r, 60_000));
     expect(sender.child.exitCode).toBeNull();
     const membersAfter = await f.groupMemberIds();

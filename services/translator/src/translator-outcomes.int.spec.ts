@@ -1,0 +1,227 @@
+// The translator's other outcomes as a real process: suppressed, rejected and parked-then-expired mails
+// on mail.events, poison in the DLQ, and customer facts read behind order facts.
+import { AssignerProtocol } from 'kafkajs';
+import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { v7 as uuidv7 } from 'uuid';
+import { EventCodec, TOPICS, dlqTopicOf, fleetTopics, newEnvelope } from '@mailfleet/contracts';
+import { EventPublisher } from '@mailfleet/kafka';
+import {
+  collectTopic,
+  createTestTopics,
+  oneItemOrder,
+  schemaRegistryUrl,
+  testTopicSuffix,
+  testTopics,
+  waitFor,
+  type ServiceProcess,
+} from '@mailfleet/testing';
+
+import { createTranslatorFixture, kafka, type TranslatorFixture } from '../test/translator-test-fixture';
+
+let f: TranslatorFixture;
+beforeEach(async () => {
+  f = await createTranslatorFixture();
+});
+afterEach(() => f.close());
+
+test('suppressed, rejected and parked-then-expired mails are recorded on mail.events; poison goes to the DLQ', async () => {
+  const events = await collectTopic(fleetTopics(f.suffix).mailEvents.name);
+  const requested = await collectTopic(fleetTopics(f.suffix).mailRequested.name);
+  const dlq = await collectTopic(dlqTopicOf(fleetTopics(f.suffix).orders.name));
+  try {
+    await f.startTranslator({ TRANSLATOR_PARK_LIMIT_MS: '3000', TRANSLATOR_PARKED_SWEEP_MS: '500' });
+    const s = f.shop.shop;
+    await s.registerCustomer({
+      customerId: 'c-optout',
+      email: 'out@example.test',
+      name: 'Out',
+      locale: 'en',
+    });
+    await s.changeMailPreferences('c-optout', true, false);
+    await s.registerCustomer({ customerId: 'c-bad', email: 'not-an-address', name: 'Bad', locale: 'fr' });
+    const order = (orderId: string, customerId: string) => s.placeOrder(oneItemOrder(orderId, customerId));
+    await order('o-optout', 'c-optout');
+    await order('o-bad', 'c-bad');
+    await order('o-ghost', 'c-ghost');
+    await order('o-late', 'c-late');
+    await f.producer.send({
+      topic: fleetTopics(f.suffix).orders.name,
+      messages: [{ key: 'poison', value: Buffer.from('not avro at all') }],
+    });
+    // o-late waits for its customer before the customer comes.
+    await waitFor('o-late parked', async () =>
+      events.records.some((r) => r.key === 'order-confirmation:o-late' && r.eventType === 'MailParked')
+        ? true
+        : undefined,
+    );
+    await s.registerCustomer({
+      customerId: 'c-late',
+      email: 'late@example.test',
+      name: 'Late',
+      locale: 'de-CH',
+    });
+
+    await waitFor(
+      'suppression, rejections and the late request',
+      async () => {
+        const types = events.records.map((r) => `${r.eventType}:${r.key}`);
+        return types.includes('MailSuppressed:order-confirmation:o-optout') &&
+          types.includes('MailRequestRejected:order-confirmation:o-bad') &&
+          types.includes('MailRequestRejected:order-confirmation:o-ghost') &&
+          requested.records.some((r) => r.key === 'order-confirmation:o-late')
+          ? true
+          : undefined;
+      },
+      // Runs right after the kill -9 test: a transaction the killed translator left open holds its
+      // documents until MongoDB's transaction lifetime (60 s) ends it.
+      180_000,
+    );
+    await waitFor('the poison record in the DLQ', async () => (dlq.records.length > 0 ? true : undefined));
+    expect(dlq.records[0]?.value?.toString()).toBe('not avro at all');
+    expect(dlq.records[0]?.headers['dlq-error-code']).toBe('undecodable-record.bad-magic-byte');
+    expect(requested.records.map((r) => r.key)).toEqual(['order-confirmation:o-late']);
+    const ghost = events.records.find(
+      (r) => r.key === 'order-confirmation:o-ghost' && r.eventType === 'MailRequestRejected',
+    );
+    expect(ghost?.headers['correlation-id']).toBeTruthy();
+    // A mail that waited for its customer said so first (MailParked, once), then its decision: both on
+    // mail.events under the mail's key, so in this order.
+    expect(
+      events.records.filter((r) => r.key === 'order-confirmation:o-ghost').map((r) => r.eventType),
+    ).toEqual(['MailParked', 'MailRequestRejected']);
+    const late = requested.records[0]!;
+    // The mail carries the order fact's correlation id on, with the order event as its cause.
+    const orderEvent = (await f.shop.db.collection('outbox').findOne({ key: 'o-late' })) as {
+      _id: string;
+      headers: Record<string, string>;
+    } | null;
+    expect(late.headers['causation-id']).toBe(orderEvent?._id);
+    expect(late.headers['correlation-id']).toBe(orderEvent?.headers['correlation-id']);
+  } finally {
+    await events.stop();
+    await requested.stop();
+    await dlq.stop();
+  }
+});
+
+test('customers.events read behind orders.events (its member stalled): the mail waits and uses the newer customer facts', async () => {
+  // Topics of one partition each, so that two translators split them: one reads orders.events, the other
+  // customers.events — and that one stalls.
+  const lagSuffix = testTopicSuffix();
+  await createTestTopics(testTopics(TOPICS, 1, lagSuffix));
+  const topics = fleetTopics(lagSuffix);
+  const requested = await collectTopic(topics.mailRequested.name);
+  const codec = new EventCodec(new SchemaRegistry({ host: schemaRegistryUrl() }), [
+    topics.orders,
+    topics.customers,
+    topics.mailRequested,
+  ]);
+  await codec.register();
+  const publisher = new EventPublisher(kafka, codec);
+  await publisher.connect();
+  const publish = async (
+    topic: string,
+    key: string,
+    eventType: 'CustomerRegistered' | 'CustomerEmailChanged' | 'OrderPlaced',
+    payload: object,
+    at: Date,
+  ) =>
+    publisher.publish([
+      {
+        topic,
+        key,
+        envelope: { ...newEnvelope({ eventType, producer: 'test', eventId: uuidv7(), now: at }), eventType },
+        payload: payload as never,
+      },
+    ]);
+  let stalled: ServiceProcess | undefined;
+  try {
+    const t0 = Date.now();
+    await publish(
+      topics.customers.name,
+      'c-moved',
+      'CustomerRegistered',
+      {
+        customerId: 'c-moved',
+        email: 'old@example.test',
+        name: 'Mo',
+        locale: 'en',
+        registeredAt: t0 - 60_000,
+      },
+      new Date(t0 - 60_000),
+    );
+    const members = {
+      a: await f.startTranslator({ TOPIC_SUFFIX: lagSuffix, KAFKA_CLIENT_ID: 'translator-a' }),
+      b: await f.startTranslator({ TOPIC_SUFFIX: lagSuffix, KAFKA_CLIENT_ID: 'translator-b' }),
+    };
+    const customersReader = await waitFor(
+      'the group to split the topics between its two members',
+      async () => {
+        const admin = kafka.admin();
+        await admin.connect();
+        try {
+          const [described] = (await admin.describeGroups([f.group])).groups;
+          if (described?.state !== 'Stable' || described.members.length !== 2) return undefined;
+          const holder = described.members.find((m) =>
+            Object.keys(
+              AssignerProtocol.MemberAssignment.decode(m.memberAssignment)?.assignment ?? {},
+            ).includes(topics.customers.name),
+          );
+          return holder?.clientId === 'translator-a'
+            ? members.a
+            : holder?.clientId === 'translator-b'
+              ? members.b
+              : undefined;
+        } finally {
+          await admin.disconnect();
+        }
+      },
+      90_000,
+    );
+    await waitFor('the replica to know the customer', async () =>
+      (await f.mongo
+        .db(f.translatorDb)
+        .collection('translator_customers')
+        .findOne({ _id: 'c-moved' as never }))
+        ? true
+        : undefined,
+    );
+    await new Promise((r) => setTimeout(r, 2_500)); // known for longer than the settle time
+    // The member reading customers.events stalls; the new address is published, then the order.
+    stalled = customersReader;
+    process.kill(customersReader.child.pid!, 'SIGSTOP');
+    const t1 = Date.now();
+    await publish(
+      topics.customers.name,
+      'c-moved',
+      'CustomerEmailChanged',
+      { customerId: 'c-moved', email: 'new@example.test', changedAt: t1 },
+      new Date(t1),
+    );
+    await publish(
+      topics.orders.name,
+      'o-moved',
+      'OrderPlaced',
+      { ...oneItemOrder('o-moved', 'c-moved'), placedAt: t1 + 1 },
+      new Date(t1 + 1),
+    );
+    // The other member reads the order at once; the stalled one leaves the group after its session
+    // timeout, and its partition of customers.events is read by the member that is left.
+    const record = await waitFor(
+      'the order confirmation',
+      async () => requested.records.find((r) => r.key === 'order-confirmation:o-moved'),
+      120_000,
+    );
+    const decoded = await codec.decode(
+      { topic: topics.mailRequested.name, partition: 0, offset: '0' },
+      record.value,
+    );
+    expect(decoded.payload).toMatchObject({
+      recipient: expect.objectContaining({ email: 'new@example.test' }),
+    });
+  } finally {
+    if (stalled?.child.pid) process.kill(stalled.child.pid, 'SIGCONT');
+    await publisher.disconnect();
+    await requested.stop();
+  }
+});

@@ -1,0 +1,107 @@
+// The MongoDB conformance suite, part 2 of 2: change streams, TTL indexes, collMod, GridFS and the abort
+// of a transaction a killed client abandoned.
+import { GridFSBucket } from 'mongodb';
+import { randomUUID } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import path from 'node:path';
+import { mongoUrl } from '@mailfleet/testing';
+
+import { useConformanceDb } from './conformance-db';
+
+const m = useConformanceDb();
+
+describe('change streams', () => {
+  test('watch sees inserts after commit and resumes after a token', async () => {
+    const a = await m.fresh('cs');
+    const stream = a.watch([{ $match: { operationType: 'insert' } }]);
+    try {
+      // The first getMore opens the cursor; give the server a moment before writing.
+      const firstP = stream.next();
+      await new Promise((r) => setTimeout(r, 300));
+      await a.insertOne({ n: 1 });
+      await a.insertOne({ n: 2 });
+      const first = await firstP;
+      expect((first as { fullDocument?: { n: number } }).fullDocument?.n).toBe(1);
+      const token = stream.resumeToken;
+      await stream.close();
+      const resumed = a.watch([{ $match: { operationType: 'insert' } }], { resumeAfter: token });
+      try {
+        const next = await resumed.next();
+        expect((next as { fullDocument?: { n: number } }).fullDocument?.n).toBe(2);
+      } finally {
+        await resumed.close();
+      }
+    } finally {
+      await stream.close();
+    }
+  });
+});
+
+describe('TTL indexes', () => {
+  test('a TTL index is created and listed with its expireAfterSeconds', async () => {
+    const a = await m.fresh('ttl');
+    await a.createIndex({ publishedAt: 1 }, { expireAfterSeconds: 3600, name: 'published_ttl' });
+    const indexes = await a.listIndexes().toArray();
+    expect(indexes.find((i) => i['name'] === 'published_ttl')).toMatchObject({ expireAfterSeconds: 3600 });
+  });
+});
+
+describe('collMod', () => {
+  test("collMod changes a TTL index's expireAfterSeconds in place", async () => {
+    const a = await m.fresh('ttl_mod');
+    await a.createIndex({ publishedAt: 1 }, { expireAfterSeconds: 3600, name: 'published_ttl' });
+    await m.db.command({
+      collMod: a.collectionName,
+      index: { name: 'published_ttl', expireAfterSeconds: 60 },
+    });
+    const indexes = await a.listIndexes().toArray();
+    expect(indexes.find((i) => i['name'] === 'published_ttl')).toMatchObject({ expireAfterSeconds: 60 });
+  });
+});
+
+describe('GridFS', () => {
+  test('upload, download and delete a blob', async () => {
+    const bucket = new GridFSBucket(m.db, {
+      bucketName: `blobs_${randomUUID().slice(0, 8)}`,
+      chunkSizeBytes: 1024,
+    });
+    const bytes = Buffer.from(Array.from({ length: 5000 }, (_, i) => i % 251));
+    const id = await new Promise<unknown>((resolve, reject) => {
+      const up = bucket.openUploadStream('invoice.pdf', { metadata: { contentType: 'application/pdf' } });
+      up.once('finish', () => resolve(up.id));
+      up.once('error', reject);
+      up.end(bytes);
+    });
+    const chunks: Buffer[] = [];
+    for await (const c of bucket.openDownloadStream(id as never)) chunks.push(c as Buffer);
+    expect(Buffer.concat(chunks).equals(bytes)).toBe(true);
+    await bucket.delete(id as never);
+    expect(await bucket.find({ _id: id as never }).toArray()).toEqual([]);
+  });
+});
+
+describe('abandoned transactions', () => {
+  // A service killed mid-transaction leaves the transaction open on the server; mongod aborts it once it
+  // is older than transactionLifetimeLimitSeconds, and only then can plain writers of its documents
+  // proceed. Every kill -9 test in the fleet relies on this (the stand-in needed a reaper for it).
+  test('a transaction left open by a killed client is aborted after its lifetime and unblocks writers', async () => {
+    const a = await m.fresh('tx_abandoned');
+    await a.insertOne({ _id: 'd' as never, writer: 'initial' });
+    const child = spawn(
+      process.execPath,
+      [path.join(__dirname, 'abandon-transaction.mjs'), mongoUrl(), m.db.databaseName, a.collectionName, 'd'],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const [, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+    expect(out).toContain('in-transaction');
+    expect(signal).toBe('SIGKILL');
+
+    // Blocks until the server aborts the abandoned transaction (60 s by default); a server that never
+    // does fails this test by its timeout — that wedge is what the test exists to catch.
+    await a.updateOne({ _id: 'd' as never }, { $set: { writer: 'survivor' } });
+    expect(await a.findOne({ _id: 'd' as never })).toMatchObject({ writer: 'survivor' });
+  }, 150_000);
+});
