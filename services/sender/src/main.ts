@@ -1,10 +1,10 @@
 // The sender process: mail.requested -> templates -> SMTP, with retries and dead letters (docs/sender.md).
 import { v7 as uuidv7 } from 'uuid';
 import { AttachmentStore } from '@mailfleet/attachments';
-import { bootService, kafkaClients, serviceOutbox } from '@mailfleet/boot';
+import { bootService, kafkaClients, serviceOutbox, startConsumer } from '@mailfleet/boot';
 import { consumerFetch } from '@mailfleet/config';
 import { fleetTopics } from '@mailfleet/contracts';
-import { ConsumerRunner, registerLagGauge } from '@mailfleet/kafka';
+import { ConsumerRunner } from '@mailfleet/kafka';
 import { SenderStore } from './adapters/sender-store';
 import { SmtpTransport } from './adapters/smtp-transport';
 import { TemplateRenderer } from './adapters/template-renderer';
@@ -78,15 +78,7 @@ async function main(): Promise<void> {
   boot.onShutdown(async () => smtp.close());
   dispatcher.start();
   boot.onShutdown(() => dispatcher.stop());
-  await runner.start();
-  let consuming = true;
-  boot.onShutdown(async () => {
-    consuming = false;
-    await runner.stop();
-  });
-  boot.ready('consumer', () => consuming);
-  registerLagGauge(boot.metrics, admin, config.CONSUMER_GROUP, [mailRequested.name]);
-  boot.exitOn(runner.crashed, 'consumer');
+  await startConsumer(boot, runner, { admin, group: config.CONSUMER_GROUP, topics: [mailRequested.name] });
   logger.info(
     {
       group: config.CONSUMER_GROUP,

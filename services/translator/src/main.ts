@@ -1,9 +1,9 @@
 // The order-to-mail translator process (see docs/translator.md).
 import { v7 as uuidv7 } from 'uuid';
-import { bootService, kafkaClients, serviceOutbox } from '@mailfleet/boot';
+import { bootService, kafkaClients, serviceOutbox, startConsumer } from '@mailfleet/boot';
 import { consumerFetch } from '@mailfleet/config';
 import { fleetTopics } from '@mailfleet/contracts';
-import { ConsumerRunner, registerLagGauge } from '@mailfleet/kafka';
+import { ConsumerRunner } from '@mailfleet/kafka';
 import { CustomersWatermark } from './adapters/customers-watermark';
 import { TranslatorStore } from './adapters/translator-store';
 import { translatorEnvSchema } from './config';
@@ -72,15 +72,11 @@ async function main(): Promise<void> {
     metrics: boot.metrics,
   });
   progress.runner = runner;
-  await runner.start();
-  let consuming = true;
-  boot.onShutdown(async () => {
-    consuming = false;
-    await runner.stop();
+  await startConsumer(boot, runner, {
+    admin,
+    group: config.CONSUMER_GROUP,
+    topics: [orders.name, customers.name],
   });
-  boot.ready('consumer', () => consuming);
-  registerLagGauge(boot.metrics, admin, config.CONSUMER_GROUP, [orders.name, customers.name]);
-  boot.exitOn(runner.crashed, 'consumer');
 
   const sweeps = runParkedSweeps(
     deps,
