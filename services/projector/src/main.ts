@@ -56,6 +56,7 @@ async function main(): Promise<void> {
   boot.onShutdown(() => controller.stop());
   await deadLetters.start();
   boot.onShutdown(() => deadLetters.stop());
+  boot.exitOn(deadLetters.crashed, 'dead-letter index consumer');
   let projecting = true;
   boot.ready('projections', () => projecting);
   boot.exitOn(controller.crashed, 'projection consumer');
