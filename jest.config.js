@@ -23,10 +23,6 @@ module.exports = {
       globalSetup: '<rootDir>/libs/testing/src/jest-global-setup.ts',
       setupFilesAfterEnv: ['<rootDir>/libs/testing/src/jest-int-setup.ts'],
       slowTestThreshold: 30,
-      // Every wait inside a test has its own bound (waitFor's timeout); this one catches what has none.
-      // A kill -9 can leave a transaction open for MongoDB's 60 s transaction lifetime, which tests after
-      // a kill allow for. Files that need longer say so and why.
-      testTimeout: 240_000,
     },
     {
       ...common,
