@@ -13,6 +13,11 @@ import type {
 } from '../consumer-types';
 import { whileHeartbeating } from './heartbeat';
 
+/** The ids every log line about a record carries: its correlation and event ids and where it came from. */
+function logFields(source: RecordSource, envelope: HandlerContext['envelope']) {
+  return { correlationId: envelope.correlationId, eventId: envelope.eventId, ...source };
+}
+
 /** Decodes one record; throws UndecodableRecordError (permanent) or a registry outage (retriable). */
 export async function decodeRecord(
   codec: EventCodec,
@@ -22,13 +27,12 @@ export async function decodeRecord(
 ): Promise<DecodedRecord> {
   const event = await codec.decode(source, message.value);
   const envelope = requireEnvelope(message.headers ?? {}, event.eventType, source, message.value);
-  const fields = { correlationId: envelope.correlationId, eventId: envelope.eventId, ...source };
   const context: HandlerContext = {
     source,
     envelope,
     key: message.key?.toString() ?? null,
     timestamp: Number(message.timestamp),
-    logger: logger.child(fields),
+    logger: logger.child(logFields(source, envelope)),
   };
   return { event, context };
 }
@@ -65,11 +69,7 @@ export function decodeAndHandle(d: HandleDeps): RecordStep {
       topic: r.source.topic,
       event_type: type,
     });
-    const fields = {
-      correlationId: decoded.context.envelope.correlationId,
-      eventId: decoded.context.envelope.eventId,
-      ...r.source,
-    };
+    const fields = logFields(r.source, decoded.context.envelope);
     await whileHeartbeating(r.heartbeat, () => withLogContext(fields, handle));
     end();
     return 'processed';
