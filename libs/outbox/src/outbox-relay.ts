@@ -1,5 +1,5 @@
 // The relay core: publishes committed, unpublished records of the shards it leases, in per-key commit
-// order (relay-publisher.ts), and marks them published under the lease's fencing token (relay-marks.ts).
+// order (relay-publisher.ts), and marks them published with each key's position (relay-marks.ts).
 // At least once: a crash between publish and mark publishes again, with the same event id.
 import { randomUUID } from 'node:crypto';
 import type { Db, MongoClient } from 'mongodb';
@@ -87,10 +87,10 @@ export class OutboxRelay {
       this.records,
       () => this.leases.validShards().size,
     );
-    const { client, db, logger, producer } = options;
+    const { db, logger, producer } = options;
     const deps = { metrics: this.metrics, logger };
     this.publisher = new RelayPublisher({ ...deps, producer, records: this.records, now: this.now });
-    this.marks = new RelayMarks({ ...deps, client, db, collections: this.collections, leases: this.leases });
+    this.marks = new RelayMarks({ ...deps, db, collections: this.collections, leases: this.leases });
   }
 
   private get records() {

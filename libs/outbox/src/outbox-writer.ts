@@ -28,6 +28,15 @@ export interface OutboxEvent<T extends EventType = EventType> {
   readonly key: string;
   readonly envelope: Envelope & { readonly eventType: T };
   readonly payload: EventPayloads[T];
+  /**
+   * The key's version after this event, when the caller keeps one on its own aggregate (an order's
+   * `version`): 1 for the key's first event, then +1 per event, written in the same transaction on a
+   * document every writer of this key writes, so that two writers of the key conflict and one retries.
+   * With it the outbox trusts that number as the record's seq and skips its own per-key counter (one
+   * round trip less per transaction). A key uses versions for all of its events or for none; a gap
+   * (version 3 after 1) holds the key's later records back until the missing one is committed.
+   */
+  readonly version?: number;
 }
 
 export class Outbox {
@@ -68,45 +77,19 @@ export class Outbox {
       );
     }
     if (events.length === 0) return [];
+    checkVersions(events);
     const encoded = await Promise.all(events.map((e) => this.encode(e)));
-    const counters = this.db.collection<OutboxKeyCounter>(this.collections.keys);
-    // The per-key counter serialises transactions on the same key: a concurrent one hits a write
-    // conflict and is retried by withTransaction, so sequence order is commit order.
-    const perKey = new Map<string, number>();
-    for (const e of events) {
-      const id = keyCounterId(e.topic, e.key);
-      perKey.set(id, (perKey.get(id) ?? 0) + 1);
-    }
-    const last = new Map<string, number>();
-    if (perKey.size === 1) {
-      const [[id, n]] = [...perKey] as [[string, number]];
-      const counter = await counters.findOneAndUpdate(
-        { _id: id },
-        { $inc: { seq: n }, $setOnInsert: { publishedSeq: 0 } },
-        { upsert: true, returnDocument: 'after', session },
-      );
-      last.set(id, counter?.seq ?? n);
-    } else {
-      await counters.bulkWrite(
-        [...perKey].map(([id, n]) => ({
-          updateOne: {
-            filter: { _id: id },
-            update: { $inc: { seq: n }, $setOnInsert: { publishedSeq: 0 } },
-            upsert: true,
-          },
-        })),
-        { session, ordered: false },
-      );
-      const read = await counters.find({ _id: { $in: [...perKey.keys()] } }, { session }).toArray();
-      for (const c of read) last.set(c._id, c.seq);
-    }
+    const last = await this.reserveSeqs(
+      session,
+      events.filter((e) => e.version === undefined),
+    );
     // Hand out each key's new numbers in list order: the first event gets the lowest.
-    const next = new Map([...perKey].map(([id, n]) => [id, (last.get(id) ?? n) - n + 1]));
+    const next = new Map([...last].map(([id, { last: end, count }]) => [id, end - count + 1]));
     const createdAt = this.now();
     const records: OutboxRecord[] = events.map((event, i) => {
       const id = keyCounterId(event.topic, event.key);
-      const seq = next.get(id) as number;
-      next.set(id, seq + 1);
+      const seq = event.version ?? (next.get(id) as number);
+      if (event.version === undefined) next.set(id, seq + 1);
       const { value, headers } = encoded[i]!;
       return {
         _id: event.envelope.eventId,
@@ -124,6 +107,49 @@ export class Outbox {
     });
     await this.db.collection<OutboxRecord>(this.collections.records).insertMany(records, { session });
     return records.map((r) => r.seq);
+  }
+
+  /**
+   * Reserves the next sequence numbers of the events' keys on the outbox's own per-key counters;
+   * returns, per key, the last number reserved and how many. The counter serialises transactions on the
+   * same key: a concurrent one hits a write conflict and is retried by withTransaction, so sequence
+   * order is commit order.
+   */
+  private async reserveSeqs(
+    session: ClientSession,
+    events: readonly OutboxEvent[],
+  ): Promise<Map<string, { last: number; count: number }>> {
+    const counters = this.db.collection<OutboxKeyCounter>(this.collections.keys);
+    const perKey = new Map<string, number>();
+    for (const e of events) {
+      const id = keyCounterId(e.topic, e.key);
+      perKey.set(id, (perKey.get(id) ?? 0) + 1);
+    }
+    const last = new Map<string, { last: number; count: number }>();
+    if (perKey.size === 0) return last;
+    if (perKey.size === 1) {
+      const [[id, n]] = [...perKey] as [[string, number]];
+      const counter = await counters.findOneAndUpdate(
+        { _id: id },
+        { $inc: { seq: n }, $setOnInsert: { publishedSeq: 0 } },
+        { upsert: true, returnDocument: 'after', session },
+      );
+      last.set(id, { last: counter?.seq ?? n, count: n });
+      return last;
+    }
+    await counters.bulkWrite(
+      [...perKey].map(([id, n]) => ({
+        updateOne: {
+          filter: { _id: id },
+          update: { $inc: { seq: n }, $setOnInsert: { publishedSeq: 0 } },
+          upsert: true,
+        },
+      })),
+      { session, ordered: false },
+    );
+    const read = await counters.find({ _id: { $in: [...perKey.keys()] } }, { session }).toArray();
+    for (const c of read) last.set(c._id, { last: c.seq, count: perKey.get(c._id) as number });
+    return last;
   }
 
   /**
@@ -147,5 +173,22 @@ export class Outbox {
         this.maxRecordBytes,
       );
     return { value, headers };
+  }
+}
+
+/** A caller's versions must be whole numbers from 1, and a key uses them for all of its events or none. */
+function checkVersions(events: readonly OutboxEvent[]): void {
+  const versioned = new Map<string, boolean>();
+  for (const e of events) {
+    const id = keyCounterId(e.topic, e.key);
+    if (e.version !== undefined && !(Number.isSafeInteger(e.version) && e.version >= 1))
+      throw new Error(
+        `outbox: the version of ${e.topic} key ${e.key} must be a whole number from 1 (the key's version after this event), got ${e.version}`,
+      );
+    if (versioned.has(id) && versioned.get(id) !== (e.version !== undefined))
+      throw new Error(
+        `outbox: ${e.topic} key ${e.key} has events with and without a version; a key uses its own versions for all of its events or for none`,
+      );
+    versioned.set(id, e.version !== undefined);
   }
 }

@@ -86,3 +86,62 @@ test('an event above the size limit is refused before commit, with an error the 
   expect(await f.shop.db.collection('orders').countDocuments({ _id: 'o-huge' as never })).toBe(0);
   expect(await f.shop.db.collection('outbox').countDocuments({})).toBe(0);
 });
+
+test("a writer's own aggregate versions are the records' seqs: no counter round trip, and the relay keeps their order across a restart", async () => {
+  const orders = await collectTopic(f.topics[0]!.name);
+  const counters = f.shop.db.collection('outbox_keys');
+  const placed = await f.shop.shop.placeOrder({ ...SAMPLE_EVENTS.OrderPlaced, orderId: 'o-v' });
+  const shipped = await f.shop.shop.shipOrder('o-v', 'c-1', 'DHL', 'T-1');
+  const records = await f.shop.db.collection('outbox').find({}).sort({ seq: 1 }).toArray();
+  expect(records.map((r) => [r['_id'], r['seq']])).toEqual([
+    [placed, 1],
+    [shipped, 2],
+  ]);
+  // The shop's order document carries the version; the outbox wrote no counter of its own.
+  expect(await f.shop.db.collection('orders').findOne({ _id: 'o-v' as never })).toMatchObject({ version: 2 });
+  expect(await counters.countDocuments({})).toBe(0);
+  const first = await f.startRelay();
+  try {
+    await orders.waitForEventIds([placed, shipped]);
+    await waitFor('the outbox to be marked', async () => ((await f.pendingCount()) === 0 ? true : undefined));
+    // The mark created the key's published position: a relay that starts afresh continues from it.
+    expect(await counters.findOne({})).toMatchObject({ publishedSeq: 2 });
+    await first.stop();
+    const cancelled = await f.shop.shop.cancelOrder('o-v', 'c-1', 'changed my mind');
+    await f.startRelay();
+    await orders.waitForEventIds([cancelled]);
+    await orders.waitForEnd();
+    expect(orders.records.map((r) => r.eventId)).toEqual([placed, shipped, cancelled]);
+  } finally {
+    await orders.stop();
+  }
+});
+
+test('versions that are not whole numbers from 1, or a key with and without them, are refused before anything is written', async () => {
+  const add = (events: { key: string; version?: number }[]) =>
+    f.shop.client.withSession((session) =>
+      session.withTransaction(() =>
+        f.shop.outbox.addMany(
+          session,
+          events.map(({ key, version }) => ({
+            topic: f.topics[0]!.name,
+            key,
+            envelope: newEnvelope({
+              eventType: 'OrderPlaced',
+              producer: 't',
+              eventId: uniqueName('e'),
+              now: new Date(),
+            }),
+            payload: { ...SAMPLE_EVENTS.OrderPlaced, orderId: key },
+            ...(version === undefined ? {} : { version }),
+          })),
+        ),
+      ),
+    );
+  await expect(add([{ key: 'k1', version: 0 }])).rejects.toThrow('must be a whole number from 1');
+  await expect(add([{ key: 'k1', version: 1.5 }])).rejects.toThrow('must be a whole number from 1');
+  await expect(add([{ key: 'k1', version: 1 }, { key: 'k1' }])).rejects.toThrow(
+    'has events with and without a version',
+  );
+  expect(await f.shop.db.collection('outbox').countDocuments({})).toBe(0);
+});

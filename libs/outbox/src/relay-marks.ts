@@ -1,7 +1,6 @@
-// The relay's marks: a published batch marked in one transaction, shard by shard under each lease's
-// fencing token, with each key's highest published seq; and what this relay knows of its keys' counters
-// without reading them.
-import type { Db, MongoClient } from 'mongodb';
+// The relay's marks: a published batch marked with each key's highest published seq; and what this relay
+// knows of its keys' counters without reading them.
+import type { Db } from 'mongodb';
 import type { Logger } from '@mailfleet/logger';
 import {
   keyCounterId,
@@ -13,7 +12,6 @@ import type { RelayMetrics } from './relay-metrics';
 import type { ShardLeases } from './shard-leases';
 
 export interface RelayMarksDeps {
-  readonly client: MongoClient;
   readonly db: Db;
   readonly collections: OutboxCollections;
   readonly leases: ShardLeases;
@@ -59,68 +57,60 @@ export class RelayMarks {
     return known;
   }
 
-  /** Marks the batch published in one transaction, shard by shard under each lease's fence. */
+  /**
+   * Marks the batch published: each key's highest published seq first, then the records — two writes,
+   * no transaction and no fence. A mark only ever states a fact (these records are in Kafka) and
+   * `$max` never lowers a key's position, so a relay whose lease lapsed meanwhile writes nothing
+   * untrue; the order of the two writes is what makes a crash between them harmless (the records stay
+   * pending at or below their key's position and are published again: at least once). The other
+   * order would leave a key's position behind records no longer pending, and stall the key.
+   */
   async mark(
     batch: readonly OutboxRecord[],
     shards: Map<number, number>,
     publishedAt: Date,
   ): Promise<number> {
-    let committed: { mine: readonly OutboxRecord[]; highest: ReadonlyMap<string, number> } = {
-      mine: [],
-      highest: new Map(),
-    };
-    // A mark that fails may have committed or not: what this relay knows of its keys is forgotten.
-    await this.d.client
-      .withSession((session) =>
-        session.withTransaction(async () => {
-          const fencedOut = await this.d.leases.fenceAll(
-            session,
-            new Map([...new Set(batch.map((r) => r.shard))].map((s) => [s, shards.get(s) ?? -1])),
-          );
-          const mine = batch.filter((r) => !fencedOut.has(r.shard));
-          if (fencedOut.size > 0) {
-            this.d.metrics.fencedOff.inc(fencedOut.size);
-            this.d.logger.warn(
-              { shards: [...fencedOut] },
-              'lease lost before marking; the new owner publishes those records again',
-            );
-          }
-          committed = { mine: [], highest: new Map() };
-          if (mine.length === 0) return;
-          await this.records.updateMany(
-            { _id: { $in: mine.map((r) => r._id) } },
-            { $set: { pending: false, publishedAt } },
-            { session },
-          );
-          const highest = new Map<string, number>();
-          for (const r of mine)
-            highest.set(
-              keyCounterId(r.topic, r.key),
-              Math.max(highest.get(keyCounterId(r.topic, r.key)) ?? 0, r.seq),
-            );
-          await this.d.db.collection<OutboxKeyCounter>(this.d.collections.keys).bulkWrite(
-            [...highest].map(([id, seq]) => ({
-              updateOne: { filter: { _id: id }, update: { $max: { publishedSeq: seq } } },
-            })),
-            { session },
-          );
-          committed = { mine, highest };
-        }),
-      )
-      .catch((err: unknown) => {
-        this.markedSeq.clear();
-        throw err;
-      });
-    // Committed: what this relay now knows about its keys (bounded: a relay holding many busy shards
+    const highest = new Map<string, number>();
+    for (const r of batch) {
+      const id = keyCounterId(r.topic, r.key);
+      highest.set(id, Math.max(highest.get(id) ?? 0, r.seq));
+    }
+    try {
+      await this.d.db.collection<OutboxKeyCounter>(this.d.collections.keys).bulkWrite(
+        [...highest].map(([id, seq]) => ({
+          // Upserted: a key whose writer brings its own versions has no counter until its first mark.
+          updateOne: { filter: { _id: id }, update: { $max: { publishedSeq: seq } }, upsert: true },
+        })),
+        { ordered: false },
+      );
+      await this.records.updateMany(
+        { _id: { $in: batch.map((r) => r._id) } },
+        { $set: { pending: false, publishedAt } },
+      );
+    } catch (err) {
+      // Whether a failed write landed is unknown: what this relay knows of its keys is forgotten.
+      this.markedSeq.clear();
+      throw err;
+    }
+    const lapsed = [...new Set(batch.map((r) => r.shard))].filter(
+      (s) => this.d.leases.validShards().get(s) !== shards.get(s),
+    );
+    if (lapsed.length > 0) this.d.metrics.leaseLapsed.inc(lapsed.length);
+    if (lapsed.length > 0)
+      this.d.logger.warn(
+        { shards: lapsed },
+        'lease lapsed during the round; its records were published and marked, and the next owner may publish them again (at least once)',
+      );
+    // Written: what this relay now knows about its keys (bounded: a relay holding many busy shards
     // simply reads some counters again).
     if (this.markedSeq.size > 50_000) this.markedSeq.clear();
-    for (const r of committed.mine) {
+    for (const r of batch) {
       const id = keyCounterId(r.topic, r.key);
       const token = shards.get(r.shard) ?? -1;
       const before = this.markedSeq.get(id);
-      const seq = Math.max(committed.highest.get(id) ?? 0, before?.token === token ? before.seq : 0);
+      const seq = Math.max(highest.get(id) ?? 0, before?.token === token ? before.seq : 0);
       this.markedSeq.set(id, { token, seq });
     }
-    return committed.mine.length;
+    return batch.length;
   }
 }

@@ -34,9 +34,9 @@ export function createRelayMetrics(
       help: 'Times the change stream broke or could not open (the relay polls meanwhile)',
       registers: [registry],
     }),
-    fencedOff: new Counter({
-      name: 'outbox_relay_fenced_off_total',
-      help: 'Mark attempts refused because the shard lease had moved to another relay',
+    leaseLapsed: new Counter({
+      name: 'outbox_relay_lease_lapsed_total',
+      help: 'Shards whose lease lapsed during a round: its records were marked, the next owner may publish them again',
       registers: [registry],
     }),
     latency: new Histogram({

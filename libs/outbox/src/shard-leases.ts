@@ -1,6 +1,6 @@
 // Which relay publishes which shard: time-limited leases with a fencing token. Each live relay takes a
 // fair share of the shards; a dead relay's leases expire and the others take them over.
-import type { ClientSession, Db } from 'mongodb';
+import type { Db } from 'mongodb';
 import { OUTBOX_SHARDS, type OutboxCollections } from './outbox-schema';
 
 interface LeaseDoc {
@@ -139,36 +139,6 @@ export class ShardLeases {
     for (const l of after as LeaseDoc[])
       if (l.owner === me && l.expiresAt.getTime() === expiresAt.getTime())
         this.owned.set(l._id, { token: l.token, expiresAt });
-  }
-
-  /**
-   * The fence, inside the relay's mark transaction: writes to each lease document only if we still own
-   * it with the same token — all shards of a round in one write. A concurrent take-over conflicts with
-   * this write, so one of them fails. Returns the shards whose lease was lost; only then (a take-over,
-   * rare) does it read the leases to tell which.
-   */
-  async fenceAll(session: ClientSession, tokens: ReadonlyMap<number, number>): Promise<Set<number>> {
-    const now = this.options.now();
-    const result = await this.leases.bulkWrite(
-      [...tokens].map(([shard, token]) => ({
-        updateOne: {
-          filter: { _id: shard, owner: this.options.instanceId, token },
-          update: { $set: { lastMarkAt: now } },
-        },
-      })),
-      { session, ordered: false },
-    );
-    if (result.matchedCount === tokens.size) return new Set();
-    const held = await this.leases
-      .find(
-        { _id: { $in: [...tokens.keys()] }, owner: this.options.instanceId },
-        { session, projection: { _id: 1, token: 1 } },
-      )
-      .toArray();
-    const valid = new Set(
-      held.filter((l) => tokens.get(l._id as number) === (l as LeaseDoc).token).map((l) => l._id),
-    );
-    return new Set([...tokens.keys()].filter((shard) => !valid.has(shard)));
   }
 
   async release(shard: number): Promise<void> {
