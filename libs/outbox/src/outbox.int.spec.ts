@@ -145,3 +145,23 @@ test('versions that are not whole numbers from 1, or a key with and without them
   );
   expect(await f.shop.db.collection('outbox').countDocuments({})).toBe(0);
 });
+
+test("a relay that crashed between a mark's two writes (key position written, records still pending) publishes them again and the key goes on", async () => {
+  const orders = await collectTopic(f.topics[0]!.name);
+  const placed = await f.shop.shop.placeOrder({ ...SAMPLE_EVENTS.OrderPlaced, orderId: 'o-crash' });
+  const shipped = await f.shop.shop.shipOrder('o-crash', 'c-1', 'DHL', 'T-2');
+  // The state such a crash leaves: the position says 2, both records are still pending.
+  await f.shop.db
+    .collection('outbox_keys')
+    .insertOne({ _id: `${f.topics[0]!.name}\u0000o-crash` as never, publishedSeq: 2 });
+  const cancelled = await f.shop.shop.cancelOrder('o-crash', 'c-1', 'too late');
+  await f.startRelay();
+  try {
+    await orders.waitForEventIds([placed, shipped, cancelled]);
+    await waitFor('the outbox to be marked', async () => ((await f.pendingCount()) === 0 ? true : undefined));
+    await orders.waitForEnd();
+  } finally {
+    await orders.stop();
+  }
+  expect(orders.records.map((r) => r.eventId)).toEqual([placed, shipped, cancelled]);
+});
