@@ -17,6 +17,7 @@ export interface Waker {
 
 const STREAM_MAX_AWAIT_MS = 10_000;
 const SPURIOUS_WAKE_PAUSE_MS = 100;
+const KEEP_CURSOR_ALIVE_MS = 60_000;
 /** Reopening a broken stream: 500 ms·2^n, at most 30 s, without jitter (the sweep covers the gap). */
 const REOPEN_BACKOFF = { initialMs: 500, maxMs: 30_000, jitter: 'none' } as const;
 
@@ -57,6 +58,7 @@ export class ChangeStreamWaker implements Waker {
   private reopenTimer: NodeJS.Timeout | undefined;
   private failures = 0;
   private onTaken: (() => void) | undefined;
+  private onDemand: (() => void) | undefined;
 
   constructor(
     private readonly collection: Collection,
@@ -89,6 +91,8 @@ export class ChangeStreamWaker implements Waker {
    */
   private async pump(stream: ChangeStream): Promise<void> {
     while (!this.closed && this.stream === stream) {
+      await this.demanded();
+      if (this.closed || this.stream !== stream) return;
       const asked = Date.now();
       let change: unknown;
       try {
@@ -112,6 +116,32 @@ export class ChangeStreamWaker implements Waker {
       this.signal();
       await this.taken();
     }
+  }
+
+  /**
+   * Resolves when the relay waits for a wake-up: a relay that goes from round to round because each one
+   * found records (busy) needs none, so no getMore is spent on it. The stream keeps its position, so
+   * the first getMore after a busy spell answers with what was inserted meanwhile. At least one getMore
+   * a minute keeps the server's cursor from timing out (10 minutes idle) during a long busy spell.
+   */
+  private demanded(): Promise<void> {
+    if (this.waiter || this.closed) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.onDemand = undefined;
+        resolve();
+      }, KEEP_CURSOR_ALIVE_MS);
+      this.onDemand = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  private demand(): void {
+    const d = this.onDemand;
+    this.onDemand = undefined;
+    d?.();
   }
 
   /** Resolves when the relay has taken the pending wake-up (a round began) or the waker closed. */
@@ -172,6 +202,7 @@ export class ChangeStreamWaker implements Waker {
         clearTimeout(timer);
         resolve(true);
       };
+      this.demand();
     });
   }
 
@@ -182,6 +213,7 @@ export class ChangeStreamWaker implements Waker {
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.reopenTimer);
+    this.demand();
     this.signal();
     this.take();
     await this.stream?.close().catch(() => undefined);

@@ -154,9 +154,12 @@ export class OutboxRelay {
         quietRounds = woken || published > 0 ? 0 : quietRounds + 1;
         this.healthy = true;
         failures = 0;
-        // Without a change stream, the poll interval is how soon a new record is seen.
+        // A round that found records is followed by another (after the linger) without waiting for a
+        // wake-up: under load the relay goes round to round and spends no getMore on the stream; the
+        // first round that finds nothing goes back to waiting. Without a change stream, the poll
+        // interval is how soon a new record is seen.
         woken = true;
-        if (!this.lastRoundFull)
+        if (!this.lastRoundFull && published === 0)
           woken =
             (await this.waker?.wait(
               this.waker.streaming ? leaseEvery : Math.min(this.options.pollIntervalMs ?? 1_000, leaseEvery),
