@@ -2,7 +2,7 @@
 // server behaviour the fleet relies on, driven through the official driver — transactions, unique
 // indexes, findOneAndUpdate, queries. Run it against any server with MONGO_URL=... npm run
 // test:conformance; the results for every local candidate are recorded in docs/mongodb-compatibility.md.
-import { MongoServerError } from 'mongodb';
+import { MongoBulkWriteError, MongoServerError } from 'mongodb';
 
 import { useConformanceDb } from './conformance-db';
 
@@ -99,6 +99,25 @@ describe('unique indexes', () => {
     expect(err).toBeInstanceOf(MongoServerError);
     expect((err as MongoServerError).code).toBe(11000);
     expect(await a.countDocuments({})).toBe(1);
+  });
+
+  test('an unordered insertMany inserts every new document and reports each duplicate _id with its index', async () => {
+    const a = await m.fresh('uniq_unordered');
+    await a.insertMany([{ _id: 'k2' as never }, { _id: 'k4' as never }]);
+    const err = await a
+      .insertMany(
+        ['k1', 'k2', 'k3', 'k4', 'k5'].map((id) => ({ _id: id as never })),
+        { ordered: false },
+      )
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(MongoBulkWriteError);
+    const writeErrors = (err as MongoBulkWriteError).writeErrors;
+    const list = Array.isArray(writeErrors) ? writeErrors : [writeErrors];
+    expect(list.map((e) => [e.index, e.code])).toEqual([
+      [1, 11000],
+      [3, 11000],
+    ]);
+    expect(await a.countDocuments({})).toBe(5);
   });
 
   test('a duplicate key inside a transaction aborts the whole transaction', async () => {

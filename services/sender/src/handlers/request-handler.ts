@@ -79,44 +79,31 @@ function initialState(
 }
 
 /**
- * Records the requests of a chunk in ONE transaction (one read for the known ones, one insert for the
- * new, one outbox write for the invalid): a fixed number of round trips per chunk. The consumer
- * runner hands it a chunk of one when a chunk failed and its records go one by one.
+ * Records the requests of a chunk with a fixed number of round trips. A chunk of valid requests is one
+ * unordered insert (the mail id is the deduplication: store.recordNew); a chunk with an invalid one
+ * needs its MailSendFailed event written with the state, so it is one transaction (a read for the known
+ * ones, one insert for the new, one outbox write for the invalid). The consumer runner hands it a
+ * chunk of one when a chunk failed and its records go one by one.
  */
 export function createRequestBatchHandler(deps: RequestHandlerDeps): BatchHandler {
+  // A call that failed may have inserted some of its mails: the next one wakes the dispatcher whatever
+  // it finds, so that a mail recorded by a failed call is never left unseen until the next poll.
+  let lastCallFailed = false;
   return async (records) => {
     const now = deps.now();
     const all = records.map((r) => ({
       ...initialState(deps, r.event as DecodedEvent<'MailRequested'>, r.context, now),
       logger: r.context.logger,
     }));
-    let fresh: typeof all = [];
-    await deps.client.withSession((session) =>
-      session.withTransaction(async () => {
-        const known = await deps.store.knownAmong(
-          session,
-          all.map((a) => a.state.mailId),
-        );
-        // A replayed request, or the same mail twice in one chunk, is recorded once.
-        fresh = all.filter((a) => {
-          if (known.has(a.state.mailId)) return false;
-          known.add(a.state.mailId);
-          return true;
-        });
-        await deps.store.recordRequests(
-          session,
-          fresh.map((a) => a.state),
-        );
-        await deps.outbox.addMany(
-          session,
-          fresh
-            .filter((a) => a.invalid)
-            .map((a) =>
-              mailSendFailed(deps.mailEvents, a.state, a.state.history[0]!, null, deps.newId(), now),
-            ),
-        );
-      }),
-    );
+    let fresh: typeof all;
+    try {
+      fresh = all.some((a) => a.invalid)
+        ? await recordInTransaction(deps, all, now)
+        : await recordAll(deps, all);
+    } catch (err) {
+      lastCallFailed = true;
+      throw err;
+    }
     const recorded = new Set(fresh.map((a) => a.state.mailId));
     let accepted = 0;
     for (const { state, invalid, logger } of all) {
@@ -131,6 +118,56 @@ export function createRequestBatchHandler(deps: RequestHandlerDeps): BatchHandle
         accepted++;
       }
     }
-    if (accepted > 0) deps.onRecorded();
+    if (accepted > 0 || lastCallFailed) deps.onRecorded();
+    lastCallFailed = false;
   };
+}
+
+type Initial = ReturnType<typeof initialState>;
+
+/** The first of each mail id: the same mail twice in one chunk is recorded once. */
+function firstOfEach<T extends Initial>(all: readonly T[]): T[] {
+  const seen = new Set<string>();
+  return all.filter((a) => {
+    if (seen.has(a.state.mailId)) return false;
+    seen.add(a.state.mailId);
+    return true;
+  });
+}
+
+/** Valid requests only: one unordered insert; the ones refused as duplicates were known. */
+async function recordAll<T extends Initial>(deps: RequestHandlerDeps, all: readonly T[]): Promise<T[]> {
+  const candidates = firstOfEach(all);
+  const known = await deps.store.recordNew(candidates.map((a) => a.state));
+  return candidates.filter((a) => !known.has(a.state.mailId));
+}
+
+/** With invalid requests: states and their MailSendFailed events in one transaction. */
+async function recordInTransaction<T extends Initial>(
+  deps: RequestHandlerDeps,
+  all: readonly T[],
+  now: Date,
+): Promise<T[]> {
+  let fresh: T[] = [];
+  await deps.client.withSession((session) =>
+    session.withTransaction(async () => {
+      const known = await deps.store.knownAmong(
+        session,
+        all.map((a) => a.state.mailId),
+      );
+      // A replayed request, or the same mail twice in one chunk, is recorded once.
+      fresh = firstOfEach(all).filter((a) => !known.has(a.state.mailId));
+      await deps.store.recordRequests(
+        session,
+        fresh.map((a) => a.state),
+      );
+      await deps.outbox.addMany(
+        session,
+        fresh
+          .filter((a) => a.invalid)
+          .map((a) => mailSendFailed(deps.mailEvents, a.state, a.state.history[0]!, null, deps.newId(), now)),
+      );
+    }),
+  );
+  return fresh;
 }
