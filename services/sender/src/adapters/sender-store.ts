@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { MongoBulkWriteError, type ClientSession, type Db, type Filter, type Sort } from 'mongodb';
 import type { MailState } from '../domain/mail-state';
 
-/** `claimToken` marks the mails one claim of several took (see claimSome). */
+/** `claimToken` is new with every claim of a mail (see claimSome). */
 type MailDoc = MailState & { _id: string; claimToken?: string };
 
 /** Server time at the moment the write applies (see claimDue for why not the caller's clock). */
@@ -98,10 +98,11 @@ export class SenderStore {
 
   /**
    * Up to `max` mails matching `filter` (one status), claimed. One mail: one findOneAndUpdate. Several:
-   * their ids (one indexed find), one updateMany that claims those still matching under a token of
-   * this claim, and one find of the token — three round trips for any number, where one claim each
-   * cost a round trip per mail. A mail another sender claimed in between no longer matches and is not
-   * returned.
+   * their states (one indexed find), then one updateMany that claims them under a token of this claim
+   * — two round trips for any number, where one claim each cost a round trip per mail. The update
+   * matches a mail only while it still has the claim token that was read: every claim sets a new one,
+   * so a mail another sender claimed in between is left alone. When not all were claimed (that race),
+   * one more find of the token tells which were.
    */
   private async claimSome(
     filter: Filter<MailDoc> & { status: MailState['status'] },
@@ -112,29 +113,32 @@ export class SenderStore {
       const one = await this.claim(filter, sort);
       return one ? [one] : [];
     }
-    const ids = (
-      await this.mails()
-        .find(filter, { sort, limit: max, projection: { _id: 1 } })
-        .toArray()
-    ).map((d) => d._id);
-    if (ids.length <= 1) {
-      const one = ids.length === 1 ? await this.claim({ ...filter, _id: ids[0]! }, sort) : null;
+    const read = await this.mails().find(filter, { sort, limit: max }).toArray();
+    if (read.length <= 1) {
+      const one = read.length === 1 ? await this.claim({ ...filter, _id: read[0]!._id }, sort) : null;
       return one ? [one] : [];
     }
     const claimToken = randomUUID();
-    await this.mails().updateMany({ ...filter, _id: { $in: ids } }, [{ $set: { ...CLAIMED, claimToken } }]);
-    const claimed = new Map(
+    const ids = read.map((d) => d._id);
+    const { modifiedCount } = await this.mails().updateMany(
+      {
+        ...filter,
+        _id: { $in: ids },
+        // null matches a mail never claimed (no token yet).
+        claimToken: { $in: [...new Set(read.map((d) => d.claimToken ?? null))] },
+      } as Filter<MailDoc>,
+      [{ $set: { ...CLAIMED, claimToken } }],
+    );
+    // The states as read are the states before the claim, as findOneAndUpdate's returnDocument 'before'.
+    if (modifiedCount === read.length) return read.map((d) => normalized(d));
+    const claimed = new Set(
       (
         await this.mails()
-          .find({ _id: { $in: ids }, claimToken })
+          .find({ _id: { $in: ids }, claimToken }, { projection: { _id: 1 } })
           .toArray()
-      ).map((d) => [d._id, d]),
+      ).map((d) => d._id),
     );
-    // The state before the claim, as findOneAndUpdate's returnDocument 'before' gives it for one.
-    return ids
-      .map((id) => claimed.get(id))
-      .filter((d) => d !== undefined)
-      .map((d) => ({ ...normalized(d), status: filter.status, attempt: d.attempt - 1, sendingSince: null }));
+    return read.filter((d) => claimed.has(d._id)).map((d) => normalized(d));
   }
 
   /**
@@ -151,7 +155,8 @@ export class SenderStore {
       // sendingSince is the server's clock at the moment of the claim, not `now`: a claim can wait behind
       // a transaction a killed sender left open (up to the transaction lifetime), and a stale `now` would
       // make the fresh claim look abandoned at once, so a second worker would claim and send it again.
-      [{ $set: CLAIMED }],
+      // A fresh token even for one mail: a claim of several in flight must no longer match it.
+      [{ $set: { ...CLAIMED, claimToken: randomUUID() } }],
       { sort, returnDocument: 'before' },
     );
     return before ? normalized(before) : null;
