@@ -44,7 +44,7 @@ test('two senders claiming several due mails at once take each mail exactly once
     (async () => {
       const mine: MailState[] = [];
       for (;;) {
-        const got = await store.claimDue(Date.now(), 4);
+        const { claimed: got } = await store.claimDue(Date.now(), 4);
         if (got.length === 0) return mine;
         mine.push(...got);
       }
@@ -75,4 +75,17 @@ test('a chunk recorded again reports its known mails and changes none of them', 
     ['m-1', 'sending'],
     ['m-2', 'requested'],
   ]);
+});
+
+test('a claim that finds nothing due says when the earliest waiting retry falls due, so the dispatcher sleeps without a look of its own', async () => {
+  const store = new SenderStore(db);
+  const now = Date.now();
+  expect(await store.claimDue(now, 4)).toEqual({ claimed: [], next: 'none' });
+  await store.recordNew([
+    { ...requested('m-later', now), status: 'retrying', nextAttemptAt: now + 60_000 },
+    { ...requested('m-soon', now), status: 'retrying', nextAttemptAt: now + 5_000 },
+  ]);
+  expect(await store.claimDue(now, 4)).toEqual({ claimed: [], next: now + 5_000 });
+  const { claimed } = await store.claimDue(now + 5_000, 4);
+  expect(claimed.map((m) => m.mailId)).toEqual(['m-soon']);
 });

@@ -7,6 +7,13 @@ import type { MailState } from '../domain/mail-state';
 /** `claimToken` is new with every claim of a mail (see claimSome). */
 type MailDoc = MailState & { _id: string; claimToken?: string };
 
+/** What a claim of due mails took, and when it found none due, when the next falls due if it saw that. */
+export interface DueClaim {
+  readonly claimed: MailState[];
+  /** A time: the earliest waiting mail's; `none`: no mail waits; `unknown`: not looked at (ask nextDueAt). */
+  readonly next: number | 'none' | 'unknown';
+}
+
 /** Server time at the moment the write applies (see claimDue for why not the caller's clock). */
 const SERVER_NOW = { $toLong: '$$NOW' };
 
@@ -83,54 +90,58 @@ export class SenderStore {
    * 10,000-order chaos run, growing with the collection); an `$or` with the abandoned claims did the same
    * before. mongod would merge the two index ranges; the two queries cost it nothing either.
    */
-  async claimDue(now: number, max = 1, retryFirst = false): Promise<MailState[]> {
+  async claimDue(now: number, max = 1, retryFirst = false): Promise<DueClaim> {
     const order = retryFirst ? (['retrying', 'requested'] as const) : (['requested', 'retrying'] as const);
+    let next: DueClaim['next'] = 'none';
     for (const status of order) {
-      const claimed = await this.claimSome(
-        { status, nextAttemptAt: { $lte: now } },
-        { nextAttemptAt: 1 },
-        max,
-      );
-      if (claimed.length > 0) return claimed;
+      const { claimed, nextAt } = await this.claimSome(status, now, max);
+      if (claimed.length > 0) return { claimed, next: 'unknown' };
+      if (nextAt === 'unknown' || next === 'unknown') next = 'unknown';
+      else if (nextAt !== undefined) next = next === 'none' ? nextAt : Math.min(next, nextAt);
     }
-    return [];
+    return { claimed: [], next };
   }
 
   /**
-   * Up to `max` mails matching `filter` (one status), claimed. One mail: one findOneAndUpdate. Several:
-   * their states (one indexed find), then one updateMany that claims them under a token of this claim
-   * — two round trips for any number, where one claim each cost a round trip per mail. The update
-   * matches a mail only while it still has the claim token that was read: every claim sets a new one,
-   * so a mail another sender claimed in between is left alone. When not all were claimed (that race),
-   * one more find of the token tells which were.
+   * Up to `max` due mails of one status, claimed. One mail: one findOneAndUpdate. Several: the status's
+   * earliest mails (one indexed find, due or not), then one updateMany that claims the due ones under a
+   * token of this claim — two round trips for any number, where one claim each cost a round trip per
+   * mail. The update matches a mail only while it still has the claim token that was read: every claim
+   * sets a new one, so a mail another sender claimed in between is left alone. When not all were
+   * claimed (that race), one more find of the token tells which were. When none is due, the earliest
+   * one's time comes back as `nextAt`: the dispatcher's sleep, without a look of its own.
    */
   private async claimSome(
-    filter: Filter<MailDoc> & { status: MailState['status'] },
-    sort: Sort,
+    status: 'requested' | 'retrying',
+    now: number,
     max: number,
-  ) {
+  ): Promise<{ claimed: MailState[]; nextAt: number | undefined | 'unknown' }> {
+    const filter = { status, nextAttemptAt: { $lte: now } };
+    const sort = { nextAttemptAt: 1 } as const;
     if (max <= 1) {
       const one = await this.claim(filter, sort);
-      return one ? [one] : [];
+      return { claimed: one ? [one] : [], nextAt: 'unknown' };
     }
-    const read = await this.mails().find(filter, { sort, limit: max }).toArray();
-    if (read.length <= 1) {
-      const one = read.length === 1 ? await this.claim({ ...filter, _id: read[0]!._id }, sort) : null;
-      return one ? [one] : [];
+    const read = await this.mails().find({ status }, { sort, limit: max }).toArray();
+    const due = read.filter((d) => d.nextAttemptAt <= now);
+    if (due.length === 0) return { claimed: [], nextAt: read[0]?.nextAttemptAt };
+    if (due.length === 1) {
+      const one = await this.claim({ ...filter, _id: due[0]!._id }, sort);
+      return { claimed: one ? [one] : [], nextAt: 'unknown' };
     }
     const claimToken = randomUUID();
-    const ids = read.map((d) => d._id);
+    const ids = due.map((d) => d._id);
     const { modifiedCount } = await this.mails().updateMany(
       {
         ...filter,
         _id: { $in: ids },
         // null matches a mail never claimed (no token yet).
-        claimToken: { $in: [...new Set(read.map((d) => d.claimToken ?? null))] },
+        claimToken: { $in: [...new Set(due.map((d) => d.claimToken ?? null))] },
       } as Filter<MailDoc>,
       [{ $set: { ...CLAIMED, claimToken } }],
     );
     // The states as read are the states before the claim, as findOneAndUpdate's returnDocument 'before'.
-    if (modifiedCount === read.length) return read.map((d) => normalized(d));
+    if (modifiedCount === due.length) return { claimed: due.map((d) => normalized(d)), nextAt: 'unknown' };
     const claimed = new Set(
       (
         await this.mails()
@@ -138,7 +149,7 @@ export class SenderStore {
           .toArray()
       ).map((d) => d._id),
     );
-    return read.filter((d) => claimed.has(d._id)).map((d) => normalized(d));
+    return { claimed: due.filter((d) => claimed.has(d._id)).map((d) => normalized(d)), nextAt: 'unknown' };
   }
 
   /**

@@ -3,7 +3,7 @@
 // claimed attempt in the background (claimed-attempt.ts: the attempt, its claim renewal, its outcome).
 import type { Logger } from '@mailfleet/logger';
 import { pause } from '@mailfleet/retry';
-import type { SenderStore } from '../adapters/sender-store';
+import type { DueClaim, SenderStore } from '../adapters/sender-store';
 import type { MailState } from '../domain/mail-state';
 import { TokenBucket } from '../domain/rate-limiter';
 import type { AmbiguityPolicy, RetryPolicy } from '../domain/send-policy';
@@ -97,11 +97,11 @@ export class Dispatcher {
    * steady stream of due mail never starves them and a busy dispatcher does not pay for the look on
    * every claim.
    */
-  private async claimNext(now: number, max: number): Promise<MailState[]> {
+  private async claimNext(now: number, max: number): Promise<DueClaim> {
     if (now - this.lastAbandonedLook >= this.o.sendingGraceMs / 2) {
       this.lastAbandonedLook = now;
       const abandoned = await this.o.store.claimAbandoned(now, this.o.sendingGraceMs);
-      if (abandoned) return [abandoned];
+      if (abandoned) return { claimed: [abandoned], next: 'unknown' };
     }
     // Every fourth claim looks at due retries first: new requests come first otherwise, but never
     // keep a retry waiting for long under a steady stream of them.
@@ -133,7 +133,7 @@ export class Dispatcher {
           continue;
         }
         this.woken = false;
-        const claimed = await this.claimNext(now, tokens.taken).catch((err: unknown) => {
+        const { claimed, next } = await this.claimNext(now, tokens.taken).catch((err: unknown) => {
           this.bucket.giveBack(tokens.taken);
           throw err;
         });
@@ -142,8 +142,9 @@ export class Dispatcher {
           // Sleep until the next retry falls due (a request recorded here wakes us at once); at most the
           // poll interval, for requests another instance recorded and claims a dead sender left. An idle
           // sender costs next to nothing.
-          const next = await this.o.store.nextDueAt();
-          const untilNext = next === undefined ? Infinity : Math.max(10, next - this.o.now().getTime());
+          const nextAt =
+            next === 'unknown' ? await this.o.store.nextDueAt() : next === 'none' ? undefined : next;
+          const untilNext = nextAt === undefined ? Infinity : Math.max(10, nextAt - this.o.now().getTime());
           await this.idle(Math.min(this.o.pollIntervalMs, untilNext));
           continue;
         }
