@@ -1,6 +1,7 @@
 // Writes an attempt's outcome and its events (through the outbox) in one transaction, only if the attempt
 // still owns the mail. An outcome is known only in this process's memory until it is written, so a
-// MongoDB outage is waited out (backpressure: the SMTP slot stays taken) rather than the outcome dropped.
+// MongoDB outage is waited out (backpressure: the dispatcher stops claiming once a few outcomes per SMTP
+// slot wait to be written) rather than the outcome dropped.
 import type { ClientSession, MongoClient } from 'mongodb';
 import type { TopicDefinition } from '@mailfleet/contracts';
 import { classifyError } from '@mailfleet/errors';
@@ -39,6 +40,8 @@ class GroupNotOwned extends Error {
 }
 
 const MAX_GROUP = 100;
+/** How long the first accepted outcome waits for others to share its transaction. */
+const GROUP_LINGER_MS = 20;
 
 export class OutcomeRecorder {
   /** Set when stopping: an outage is then waited out only this long more, then the claim is left to expire. */
@@ -65,7 +68,27 @@ export class OutcomeRecorder {
   private readonly accepted: Accepted[] = [];
   private flushing = false;
 
+  private lingering = false;
+
+  /**
+   * Writes the accepted outcomes waiting, after a short linger (unless a full group waits): the SMTP
+   * slots are free already, so waiting costs no throughput, and a group of several mails costs the
+   * round trips of one.
+   */
   private flushAccepted(): void {
+    if (this.flushing || this.lingering || this.accepted.length === 0) return;
+    if (this.accepted.length < MAX_GROUP) {
+      this.lingering = true;
+      setTimeout(() => {
+        this.lingering = false;
+        this.flushNow();
+      }, GROUP_LINGER_MS);
+      return;
+    }
+    this.flushNow();
+  }
+
+  private flushNow(): void {
     if (this.flushing || this.accepted.length === 0) return;
     this.flushing = true;
     const group = this.accepted.splice(0, MAX_GROUP);
