@@ -127,14 +127,16 @@ export class ChangeStreamWaker implements Waker {
   private demanded(): Promise<void> {
     if (this.waiter || this.closed) return Promise.resolve();
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.onDemand = undefined;
-        resolve();
-      }, KEEP_CURSOR_ALIVE_MS);
-      this.onDemand = () => {
+      const onDemand = () => {
         clearTimeout(timer);
         resolve();
       };
+      const timer = setTimeout(() => {
+        // Only our own: a stream reopened meanwhile has a pump (and a demand) of its own.
+        if (this.onDemand === onDemand) this.onDemand = undefined;
+        resolve();
+      }, KEEP_CURSOR_ALIVE_MS);
+      this.onDemand = onDemand;
     });
   }
 
