@@ -10,16 +10,13 @@ import type { SmtpPathGate } from './smtp-path-gate';
 
 /**
  * One attempt for a claimed mail (`before` is its state before the claim): sent, given back when stopped
- * before the final dot, or failed, with the next step decided by the send policy. `smtpDone` is called
- * as soon as the SMTP server has answered (or no SMTP was needed): the SMTP slot is free then, while
- * the outcome is still being recorded.
+ * before the final dot, or failed, with the next step decided by the send policy.
  */
 export async function runClaimedAttempt(
   o: DispatcherOptions,
   gate: SmtpPathGate,
   before: MailState,
   shutdown: AbortSignal,
-  smtpDone: () => void,
 ): Promise<void> {
   const owner = before.attempt + 1;
   const log = o.logger.child({
@@ -28,7 +25,6 @@ export async function runClaimedAttempt(
     correlationId: before.cause.correlationId,
   });
   if (before.status === 'sending') {
-    smtpDone();
     // Its sender died mid-attempt: whether the server got the mail is unknown. Treated like a
     // connection lost after the final dot: resent only after the ambiguous delay, if at all.
     o.metrics.resumed.inc();
@@ -60,7 +56,6 @@ export async function runClaimedAttempt(
   } finally {
     clearInterval(renewal);
     end();
-    smtpDone();
   }
   switch (outcome.type) {
     case 'sent':

@@ -32,19 +32,15 @@ export interface DispatcherOptions extends AttemptDeps {
   readonly crashAfterAccept?: boolean;
 }
 
-/** Attempts past SMTP but not yet recorded, per SMTP slot, before the dispatcher stops claiming. */
-const UNRECORDED_PER_SLOT = 4;
-
 export class Dispatcher {
   private running = false;
   private loop: Promise<void> | undefined;
-  /** SMTP attempts running: what the concurrency limit counts. */
-  private readonly inFlight = new Set<Promise<void>>();
   /**
-   * Attempts not yet recorded (their SMTP part may be over): waited for on stop, and bounded, so that a
-   * slow MongoDB holds the dispatcher back instead of outcomes piling up in memory.
+   * Attempts running, each until its outcome is written: what the concurrency limit counts. Holding the
+   * slot through the bookkeeping bounds what a kill -9 can leave ambiguous (accepted, not yet recorded)
+   * to the concurrency, and is the backpressure during a MongoDB outage.
    */
-  private readonly unrecorded = new Set<Promise<void>>();
+  private readonly inFlight = new Set<Promise<void>>();
   private readonly shutdown = new AbortController();
   private readonly gate: SmtpPathGate;
   private readonly bucket: TokenBucket;
@@ -73,7 +69,7 @@ export class Dispatcher {
     this.o.recorder.stopping(this.o.sendingGraceMs);
     this.notify();
     await this.loop;
-    await Promise.all(this.unrecorded);
+    await Promise.all(this.inFlight);
   }
 
   /** New work may be there (a request was just recorded). */
@@ -136,10 +132,6 @@ export class Dispatcher {
           await Promise.race(this.inFlight);
           continue;
         }
-        if (this.unrecorded.size >= UNRECORDED_PER_SLOT * this.o.concurrency) {
-          await Promise.race(this.unrecorded);
-          continue;
-        }
         const tokens = this.bucket.takeUpTo(free, now, least);
         if (tokens.taken === 0) {
           await pause(tokens.waitMs, this.shutdown.signal);
@@ -169,15 +161,9 @@ export class Dispatcher {
     }
   }
 
-  /**
-   * Runs the attempt for a claimed mail in the background: it holds an SMTP slot until the SMTP server
-   * answered, and counts as unrecorded until its outcome is written (outcomes of several attempts are
-   * group-committed, so the slot does not wait for that).
-   */
+  /** Runs the attempt for a claimed mail in the background, counted in flight until it is recorded. */
   private begin(claimed: MailState): void {
-    let freeSlot = () => {};
-    const slot = new Promise<void>((resolve) => (freeSlot = resolve));
-    const attempt = runClaimedAttempt(this.o, this.gate, claimed, this.shutdown.signal, freeSlot)
+    const attempt = runClaimedAttempt(this.o, this.gate, claimed, this.shutdown.signal)
       .catch((err: unknown) =>
         // Only a permanent MongoDB error gets here; the claim expires and is recovered as unknown.
         this.o.logger.error(
@@ -186,15 +172,10 @@ export class Dispatcher {
         ),
       )
       .finally(() => {
-        freeSlot();
-        this.unrecorded.delete(attempt);
+        this.inFlight.delete(attempt);
+        this.o.metrics.inFlight.set(this.inFlight.size);
       });
-    this.unrecorded.add(attempt);
-    void slot.then(() => {
-      this.inFlight.delete(slot);
-      this.o.metrics.inFlight.set(this.inFlight.size);
-    });
-    this.inFlight.add(slot);
+    this.inFlight.add(attempt);
     this.o.metrics.inFlight.set(this.inFlight.size);
   }
 }

@@ -1,7 +1,6 @@
 // Writes an attempt's outcome and its events (through the outbox) in one transaction, only if the attempt
 // still owns the mail. An outcome is known only in this process's memory until it is written, so a
-// MongoDB outage is waited out (backpressure: the dispatcher stops claiming once a few outcomes per SMTP
-// slot wait to be written) rather than the outcome dropped.
+// MongoDB outage is waited out (backpressure: the SMTP slot stays taken) rather than the outcome dropped.
 import type { ClientSession, MongoClient } from 'mongodb';
 import type { TopicDefinition } from '@mailfleet/contracts';
 import { classifyError } from '@mailfleet/errors';
@@ -41,7 +40,7 @@ class GroupNotOwned extends Error {
 
 const MAX_GROUP = 100;
 /** How long the first accepted outcome waits for others to share its transaction. */
-const GROUP_LINGER_MS = 20;
+const GROUP_LINGER_MS = 10;
 
 export class OutcomeRecorder {
   /** Set when stopping: an outage is then waited out only this long more, then the claim is left to expire. */
@@ -71,9 +70,9 @@ export class OutcomeRecorder {
   private lingering = false;
 
   /**
-   * Writes the accepted outcomes waiting, after a short linger (unless a full group waits): the SMTP
-   * slots are free already, so waiting costs no throughput, and a group of several mails costs the
-   * round trips of one.
+   * Writes the accepted outcomes waiting, after a short linger (unless a full group waits): a group of
+   * several mails costs the round trips of one. The linger is short because each waiting attempt still
+   * holds its SMTP slot (see Dispatcher.inFlight).
    */
   private flushAccepted(): void {
     if (this.flushing || this.lingering || this.accepted.length === 0) return;
