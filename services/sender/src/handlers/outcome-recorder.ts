@@ -40,7 +40,7 @@ class GroupNotOwned extends Error {
 
 const MAX_GROUP = 100;
 /** How long the first accepted outcome waits for others to share its transaction. */
-const GROUP_LINGER_MS = 10;
+const GROUP_LINGER_MS = 20;
 
 export class OutcomeRecorder {
   /** Set when stopping: an outage is then waited out only this long more, then the claim is left to expire. */
