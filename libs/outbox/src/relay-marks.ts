@@ -95,12 +95,13 @@ export class RelayMarks {
     const lapsed = [...new Set(batch.map((r) => r.shard))].filter(
       (s) => this.d.leases.validShards().get(s) !== shards.get(s),
     );
-    if (lapsed.length > 0) this.d.metrics.leaseLapsed.inc(lapsed.length);
-    if (lapsed.length > 0)
+    if (lapsed.length > 0) {
+      this.d.metrics.leaseLapsed.inc(lapsed.length);
       this.d.logger.warn(
         { shards: lapsed },
         'lease lapsed during the round; its records were published and marked, and the next owner may publish them again (at least once)',
       );
+    }
     // Written: what this relay now knows about its keys (bounded: a relay holding many busy shards
     // simply reads some counters again).
     if (this.markedSeq.size > 50_000) this.markedSeq.clear();
