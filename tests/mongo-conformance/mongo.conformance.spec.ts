@@ -120,6 +120,21 @@ describe('unique indexes', () => {
     expect(await a.countDocuments({})).toBe(5);
   });
 
+  test('an unordered bulkWrite of upserts reports the index of each operation that inserted (the outbox counters)', async () => {
+    const a = await m.fresh('bulk_upserted');
+    await a.insertMany([{ _id: 'k2' as never, seq: 5 }]);
+    const written = await a.bulkWrite(
+      ['k1', 'k2', 'k3'].map((id) => ({
+        updateOne: { filter: { _id: id as never }, update: { $inc: { seq: 2 } }, upsert: true },
+      })),
+      { ordered: false },
+    );
+    expect(written.upsertedIds).toEqual({ 0: 'k1', 2: 'k3' });
+    expect(written.upsertedCount).toBe(2);
+    expect(written.matchedCount).toBe(1);
+    expect((await a.find({}).sort({ _id: 1 }).toArray()).map((d) => d['seq'])).toEqual([2, 7, 2]);
+  });
+
   test('a duplicate key inside a transaction aborts the whole transaction', async () => {
     const a = await m.fresh('uniq_tx');
     const b = await m.fresh('uniq_tx_b');

@@ -137,8 +137,9 @@ export class Outbox {
       last.set(id, { last: counter?.seq ?? n, count: n });
       return last;
     }
-    await counters.bulkWrite(
-      [...perKey].map(([id, n]) => ({
+    const keys = [...perKey];
+    const written = await counters.bulkWrite(
+      keys.map(([id, n]) => ({
         updateOne: {
           filter: { _id: id },
           update: { $inc: { seq: n }, $setOnInsert: { publishedSeq: 0 } },
@@ -147,7 +148,15 @@ export class Outbox {
       })),
       { session, ordered: false },
     );
-    const read = await counters.find({ _id: { $in: [...perKey.keys()] } }, { session }).toArray();
+    // A counter this write created holds exactly its count: only the keys that existed are read back
+    // (most keys of a busy writer are new — a mail's first event — so most calls read nothing).
+    for (const index of Object.keys(written.upsertedIds)) {
+      const [id, n] = keys[Number(index)] as [string, number];
+      last.set(id, { last: n, count: n });
+    }
+    const existing = keys.filter(([id]) => !last.has(id)).map(([id]) => id);
+    if (existing.length === 0) return last;
+    const read = await counters.find({ _id: { $in: existing } }, { session }).toArray();
     for (const c of read) last.set(c._id, { last: c.seq, count: perKey.get(c._id) as number });
     return last;
   }

@@ -165,3 +165,41 @@ test("a relay that crashed between a mark's two writes (key position written, re
   }
   expect(orders.records.map((r) => r.eventId)).toEqual([placed, shipped, cancelled]);
 });
+
+test('one call over new and existing keys numbers each key on from its counter, several events of a key in list order', async () => {
+  const add = (keys: string[]) =>
+    f.shop.client.withSession(async (session) => {
+      let seqs: number[] = [];
+      await session.withTransaction(async () => {
+        seqs = await f.shop.outbox.addMany(
+          session,
+          keys.map((key) => ({
+            topic: f.topics[0]!.name,
+            key,
+            envelope: newEnvelope({
+              eventType: 'OrderPlaced',
+              producer: 't',
+              eventId: uniqueName('e'),
+              now: new Date(),
+            }),
+            payload: { ...SAMPLE_EVENTS.OrderPlaced, orderId: key },
+          })),
+        );
+      });
+      return seqs;
+    });
+  // All new: every counter is created by the call itself.
+  expect(await add(['k-a', 'k-b', 'k-a'])).toEqual([1, 1, 2]);
+  // Mixed: k-a and k-b exist (read back), k-c and k-d are new (taken from the write's upserts).
+  expect(await add(['k-c', 'k-a', 'k-b', 'k-c', 'k-d', 'k-a'])).toEqual([1, 3, 2, 2, 1, 4]);
+  const counters = await f.shop.db
+    .collection<{ _id: string; seq: number }>('outbox_keys')
+    .find({})
+    .toArray();
+  expect(Object.fromEntries(counters.map((c) => [c._id.split('\u0000')[1], c.seq]))).toEqual({
+    'k-a': 4,
+    'k-b': 2,
+    'k-c': 2,
+    'k-d': 1,
+  });
+});
