@@ -192,10 +192,7 @@ test('one call over new and existing keys numbers each key on from its counter, 
   expect(await add(['k-a', 'k-b', 'k-a'])).toEqual([1, 1, 2]);
   // Mixed: k-a and k-b exist (read back), k-c and k-d are new (taken from the write's upserts).
   expect(await add(['k-c', 'k-a', 'k-b', 'k-c', 'k-d', 'k-a'])).toEqual([1, 3, 2, 2, 1, 4]);
-  const counters = await f.shop.db
-    .collection<{ _id: string; seq: number }>('outbox_keys')
-    .find({})
-    .toArray();
+  const counters = await f.shop.db.collection<{ _id: string; seq: number }>('outbox_keys').find({}).toArray();
   expect(Object.fromEntries(counters.map((c) => [c._id.split('\u0000')[1], c.seq]))).toEqual({
     'k-a': 4,
     'k-b': 2,
