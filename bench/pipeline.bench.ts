@@ -1,8 +1,9 @@
-// npm run bench -- pipeline [--orders 200] [--fleet-root DIR] [--label after]
+// npm run bench -- pipeline [--orders 200] [--latency-orders 300] [--fleet-root DIR] [--label after]
 // The fleet as processes (one of each) on a private stack; the example shop places orders; measured:
 // MongoDB operations per delivered mail (serverStatus opcounters, the idle rate subtracted, the shop's own
 // writes included), the idle fleet's operations per second, mails per second end to end — beside the raw
-// MongoDB floor measured in the same run. `--fleet-root` runs the services of another checkout (a git
+// MongoDB floor measured in the same run; then commit→SMTP-accept latency with the shop paced to half of
+// the delivery rate just measured. `--fleet-root` runs the services of another checkout (a git
 // worktree of an older commit) with this harness, for before/after figures on one machine.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { existsSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
@@ -10,11 +11,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
 import { MongoClient, type Db } from 'mongodb';
-import { createShopFixture, generateLoad } from '@mailfleet/example-orders';
+import { createShopFixture, generateLoad, type CommittedFact } from '@mailfleet/example-orders';
 import { fleetSpecs, waitFleetReady } from '../tools/chaos/fleet-specs';
 import { superviseFleet } from '../tools/chaos/fleet-supervisor';
 import { startPrivateStack } from '../tools/chaos/private-stack';
-import { describeMachine } from './machine';
+import { describeMachine, percentile } from './machine';
 import { writeSection } from './results-file';
 
 const repoRoot = path.resolve(__dirname, '..');
@@ -28,12 +29,46 @@ function opsBetween(a: Counters, b: Counters): number {
   return Object.keys(b).reduce((n, k) => n + (b[k]! - (a[k] ?? 0)), 0) - 1;
 }
 
-const sinkCount = (file: string) =>
+const sinkLines = (file: string): string[] =>
   existsSync(file)
     ? readFileSync(file, 'utf8')
         .split('\n')
-        .filter((l) => l.trim() !== '').length
-    : 0;
+        .filter((l) => l.trim() !== '')
+    : [];
+const sinkCount = (file: string) => sinkLines(file).length;
+
+/** The mail an order fact makes due, as the translator names it (kind:orderId) and the sender heads it. */
+const MAIL_KIND_OF: Readonly<Record<string, string>> = {
+  OrderPlaced: 'order-confirmation',
+  OrderShipped: 'shipping-notice',
+  OrderCancelled: 'cancellation-notice',
+};
+
+/**
+ * Commit→SMTP-accept latency of each mail: from the shop's commit of the fact that made it due to the
+ * sink's receipt of the message (matched by its X-Mailfleet-Mail-Id), for the sink's lines from `from`.
+ */
+function latencies(
+  committed: readonly CommittedFact[],
+  lines: readonly string[],
+): { values: number[]; unmatched: number } {
+  const acceptedAt = new Map<string, number>();
+  for (const line of lines) {
+    const m = JSON.parse(line) as { receivedAt: string; headers: Record<string, string> };
+    const id = m.headers['x-mailfleet-mail-id'];
+    if (id !== undefined && !acceptedAt.has(id)) acceptedAt.set(id, Date.parse(m.receivedAt));
+  }
+  const values: number[] = [];
+  let unmatched = 0;
+  for (const fact of committed) {
+    const kind = MAIL_KIND_OF[fact.eventType];
+    if (kind === undefined) continue;
+    const at = acceptedAt.get(`${kind}:${fact.key}`);
+    if (at === undefined) unmatched++;
+    else values.push(at - fact.committedAt);
+  }
+  return { values, unmatched };
+}
 
 /** Each fleet process's MongoDB commands by name, from its `mongodb_commands_total` counter. */
 async function commandsByProcess(
@@ -94,6 +129,12 @@ async function main(): Promise<void> {
       200,
     )
     .option('--sender-concurrency <n>', 'SMTP attempts in flight (its default is 5)', (v) => Number(v), 10)
+    .option(
+      '--latency-orders <n>',
+      'orders placed at half of the measured saturation for the latency figures',
+      (v) => Number(v),
+      300,
+    )
     .parse()
     .opts<{
       orders: number;
@@ -103,6 +144,7 @@ async function main(): Promise<void> {
       shopConcurrency: number;
       senderRate: number;
       senderConcurrency: number;
+      latencyOrders: number;
     }>();
   const fleetRoot = path.resolve(opts.fleetRoot);
   const stack = await startPrivateStack(
@@ -176,6 +218,31 @@ async function main(): Promise<void> {
     const ops = opsBetween(before, after) - idlePerSecond * seconds;
     const raw = await rawMongo(mongo.db(`${prefix}_raw`), 300);
 
+    // Latency at half of the saturation just measured: the shop paced so that mails fall due at half
+    // the rate the fleet delivered them flat out (its commands per mail taken from the first load).
+    const halfMailsPerSecond = mails / seconds / 2;
+    const commandRate = (halfMailsPerSecond * summary.committed.length) / mails;
+    const sinkBefore = sinkCount(stack.sinkMessagesFile);
+    const paced = await generateLoad(shop.shop, {
+      orders: opts.latencyOrders,
+      seed: 4343,
+      shipRatio: 0.6,
+      cancelRatio: 0.15,
+      idPrefix: `${prefix}-lat`,
+      concurrency: opts.shopConcurrency,
+      rate: commandRate,
+    });
+    const pacedMails = paced.committed.filter((f) => MAIL_KIND_OF[f.eventType] !== undefined).length;
+    const tPaced = Date.now();
+    while (sinkCount(stack.sinkMessagesFile) < sinkBefore + pacedMails) {
+      if (Date.now() - tPaced > 10 * 60_000) throw new Error('the paced load was not delivered in 10 min');
+      await sleep(250);
+    }
+    const latency = latencies(paced.committed, sinkLines(stack.sinkMessagesFile).slice(sinkBefore));
+    if (latency.unmatched > 0)
+      throw new Error(`${latency.unmatched} paced mails not found in the sink by X-Mailfleet-Mail-Id`);
+    const ms = (p: number) => `${percentile(latency.values, p).toFixed(0)} ms`;
+
     const opsPerMail = ops / mails;
     const mailsPerSecond = mails / seconds;
     const table = [
@@ -191,6 +258,7 @@ async function main(): Promise<void> {
       `| mails/s end to end (first command to last mail in the sink) | ${mailsPerSecond.toFixed(2)} |`,
       `| raw MongoDB floor: insert + find + update of one document, sequential | ${raw.roundTripsPerSecond.toFixed(0)} round trips/s |`,
       `| fleet's MongoDB operations/s under load vs the raw floor | ${(ops / seconds / raw.roundTripsPerSecond).toFixed(2)} |`,
+      `| commit→SMTP-accept latency at half of that saturation (${pacedMails} mails due at ${halfMailsPerSecond.toFixed(1)}/s; the shop's commit of the fact to the sink's receipt of its mail) | p50 ${ms(50)}, p99 ${ms(99)}, max ${ms(100)} |`,
       '',
       ...([...commandsAfter.values()].some((c) => Object.keys(c).length > 0)
         ? [

@@ -6,6 +6,7 @@ const BENCHES: Record<string, string> = {
   outbox: 'outbox-relay.bench.ts',
   sender: 'sender.bench.ts',
   pipeline: 'pipeline.bench.ts',
+  projector: 'projector.bench.ts',
 };
 const name = process.argv[2];
 const file = name ? BENCHES[name] : undefined;

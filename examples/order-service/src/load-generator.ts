@@ -36,6 +36,8 @@ export interface CommittedFact {
   readonly key: string;
   /** The customer the fact is about (the key itself for customer facts). */
   readonly customerId: string;
+  /** When the shop's transaction had committed (epoch ms, taken as the command returned). */
+  readonly committedAt: number;
 }
 
 export interface LoadSummary {
@@ -101,7 +103,8 @@ export async function generateLoad(shop: ShopService, options: LoadOptions): Pro
     }
     const abort = random() < (options.abortRatio ?? 0);
     try {
-      committed.push({ eventId: await command(abort), eventType, key, customerId });
+      const eventId = await command(abort);
+      committed.push({ eventId, eventType, key, customerId, committedAt: Date.now() });
       return true;
     } catch (err) {
       if (err instanceof UnknownCustomer) {

@@ -8,6 +8,7 @@ import { CustomersWatermark } from './adapters/customers-watermark';
 import { TranslatorStore } from './adapters/translator-store';
 import { translatorEnvSchema } from './config';
 import { runParkedSweeps } from './handlers/parked-sweeps';
+import { sweepParkedMails } from './handlers/translator-handlers';
 import { createTranslatorBatchHandler } from './handlers/translator-batch';
 import type { TranslatorDeps } from './handlers/translator-deps';
 import { createTranslatorMetrics } from './handlers/translator-metrics';
@@ -79,13 +80,14 @@ async function main(): Promise<void> {
   });
 
   const sweeps = runParkedSweeps(
-    deps,
+    (options) => sweepParkedMails(deps, options),
     { busyMs: config.TRANSLATOR_PARKED_SWEEP_MS, idleMs: config.TRANSLATOR_IDLE_SWEEP_MS },
     boot.signal,
     logger,
   );
+  deps.onParked = sweeps.parked;
   // Registered last, so it runs first: the sweep in hand finishes before the consumer and MongoDB stop.
-  boot.onShutdown(() => sweeps);
+  boot.onShutdown(() => sweeps.done);
   logger.info(
     { group: config.CONSUMER_GROUP, topics: [orders.name, customers.name], db: config.MONGO_DB },
     'translating',
