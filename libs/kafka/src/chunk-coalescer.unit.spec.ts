@@ -56,3 +56,63 @@ test('a failed call: a lone contributor gets the error itself, several get a Sha
     expect(err).toMatchObject({ contributors: 2, cause: boom });
   }
 });
+
+test('one call at a time: chunks that arrive during a call wait for it and then go together at once', async () => {
+  let running = 0;
+  let most = 0;
+  const calls: string[][][] = [];
+  let release: () => void = () => undefined;
+  const coalescer = new ChunkCoalescer<string, number>({
+    flush: async (chunks) => {
+      running++;
+      most = Math.max(most, running);
+      calls.push(chunks.map((c) => [...c]));
+      if (calls.length === 1) await new Promise<void>((r) => (release = r));
+      running--;
+      return chunks.map((c) => c.length);
+    },
+    lingerMs: 5,
+    maxItems: 2,
+  });
+  const first = coalescer.submit(['a1']);
+  await new Promise((r) => setTimeout(r, 30));
+  expect(calls).toEqual([[['a1']]]);
+  // The first call is still in flight: these gather (and b1+b2 fill maxItems), nothing starts.
+  const later = [coalescer.submit(['b1']), coalescer.submit(['b2']), coalescer.submit(['c1'])];
+  await new Promise((r) => setTimeout(r, 30));
+  expect(calls).toHaveLength(1);
+  release();
+  expect(await first).toBe(1);
+  expect(await Promise.all(later)).toEqual([1, 1, 1]);
+  expect(calls.slice(1)).toEqual([[['b1'], ['b2']], [['c1']]]);
+  expect(most).toBe(1);
+});
+
+test('a chunk submitted alone is a call of its own, in turn after the call in flight', async () => {
+  const order: string[] = [];
+  let release: () => void = () => undefined;
+  const coalescer = new ChunkCoalescer<string, number>({
+    flush: async (chunks) => {
+      order.push(chunks.map((c) => c.join('+')).join(' | '));
+      if (order.length === 1) await new Promise<void>((r) => (release = r));
+      return chunks.map((c) => c.length);
+    },
+    lingerMs: 5,
+    maxItems: 10,
+  });
+  const first = coalescer.submit(['a1']);
+  await new Promise((r) => setTimeout(r, 20));
+  const alone = coalescer.submitAlone(['x1', 'x2']);
+  const other = coalescer.submit(['b1']);
+  await new Promise((r) => setTimeout(r, 20));
+  expect(order).toEqual(['a1']);
+  release();
+  await Promise.all([first, alone, other]);
+  expect(order).toEqual(['a1', 'x1+x2', 'b1']);
+});
+
+test('a lone chunk that fails gets the error itself', async () => {
+  const boom = new Error('boom');
+  const { coalescer } = recording(() => boom);
+  await expect(coalescer.submitAlone(['a1'])).rejects.toBe(boom);
+});

@@ -62,7 +62,7 @@ export class ChunkPath {
     for (let attempt = 0; ; attempt++) {
       try {
         await whileHeartbeating(heartbeat, () =>
-          alone ? this.o.batch.handler(chunk.records, [chunk.end]) : this.together.submit([chunk]),
+          alone ? this.together.submitAlone([chunk]) : this.together.submit([chunk]),
         );
         break;
       } catch (err) {
