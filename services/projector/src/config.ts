@@ -35,7 +35,7 @@ export const projectorEnvSchema = baseServiceEnvSchema.extend({
   ...consumerFetchEnv,
   MONGO_DB: z.string().min(1).default('mailfleet_projections'),
   CONSUMER_GROUP: z.string().min(1).default('projector'),
-  PROJECTOR_CHUNK_SIZE: z.coerce.number().int().min(1).max(5000).default(500),
+  PROJECTOR_CHUNK_SIZE: z.coerce.number().int().min(1).max(5000).default(1000),
   PROJECTOR_SWITCH_MAX_LAG: z.coerce.number().int().min(0).default(100),
   PROJECTOR_DROP_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
   PROJECTOR_CONTROL_INTERVAL_MS: z.coerce.number().int().min(50).default(5_000),
