@@ -14,6 +14,12 @@ import { writeSection } from './results-file';
 
 const MAILS = Number(process.env['BENCH_MAILS'] ?? 600);
 const POOL = 5;
+/**
+ * Attempts in flight: an attempt keeps its slot until its outcome is recorded (so that a kill -9 leaves
+ * at most this many accepted but unrecorded), so twice the pool keeps the pool busy while the previous
+ * mails are being recorded. The raw floor has POOL sends in flight, the most its pool can carry.
+ */
+const IN_FLIGHT = Number(process.env['BENCH_SENDER_CONCURRENCY'] ?? 2 * POOL);
 
 const RUNS = 3;
 const repoRoot = path.resolve(__dirname, '..');
@@ -94,7 +100,7 @@ async function senderRun(run: number): Promise<SenderRun & { servers: string }> 
   console.log(`run ${run + 1}/${RUNS}: sender, ${MAILS} mails`);
   const sender = await f.startSender({
     SENDER_RATE_PER_SECOND: '100000',
-    SENDER_CONCURRENCY: String(POOL),
+    SENDER_CONCURRENCY: String(IN_FLIGHT),
     SMTP_POOL_MAX_CONNECTIONS: String(POOL),
     LOG_LEVEL: 'warn',
   });
@@ -147,9 +153,9 @@ async function main() {
 
 | measure | value |
 | --- | --- |
-| mails per run | ${MAILS} (order-confirmation, en, ${runs[0]?.bodyBytes ?? 0} bytes of body), SMTP pool of ${POOL}; ${RUNS} runs, each on fresh topics and a fresh database |
+| mails per run | ${MAILS} (order-confirmation, en, ${runs[0]?.bodyBytes ?? 0} bytes of body), SMTP pool of ${POOL} connections; ${RUNS} runs, each on fresh topics and a fresh database |
 | raw floor: nodemailer, pooled, ${POOL} in flight, pre-rendered | ${list((r) => r.rawRate)} mails/s |
-| whole sender, publish to last mail in the sink (counted from the sink's file) | ${list((r) => r.senderRate)} mails/s |
+| whole sender (\`SENDER_CONCURRENCY=${IN_FLIGHT}\`: attempts until recorded), publish to last mail in the sink (counted from the sink's file) | ${list((r) => r.senderRate)} mails/s |
 | **sender / raw floor** (runs; median) | ${list((r) => r.senderRate / r.rawRate, 2)}; **${median(runs.map((r) => r.senderRate / r.rawRate)).toFixed(2)}** |
 | publish to last MailSent state recorded | ${list((r) => r.recordedRate)} mails/s |
 

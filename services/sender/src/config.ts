@@ -59,7 +59,12 @@ export const senderEnvSchema = baseServiceEnvSchema.extend({
   /** Delay before an attempt that failed on our own infrastructure (MongoDB) is tried again. */
   SENDER_INFRA_RETRY_MS: ms(5_000, 10),
   SENDER_RATE_PER_SECOND: z.coerce.number().positive().default(20),
-  SENDER_CONCURRENCY: z.coerce.number().int().min(1).default(5),
+  /**
+   * Attempts in flight, each from its claim until its outcome is recorded (the bound on resends after a
+   * kill -9). Twice the SMTP pool by default: half the attempts are on the wire while the others'
+   * outcomes are being written, so the pool is kept busy.
+   */
+  SENDER_CONCURRENCY: z.coerce.number().int().min(1).default(10),
   SENDER_POLL_INTERVAL_MS: z.coerce.number().int().min(10).default(30_000),
   /** A claim not renewed for this long (renewed every third of it) belongs to a sender that died. */
   SENDER_SENDING_GRACE_MS: z.coerce.number().int().min(100).default(120_000),
