@@ -47,11 +47,6 @@ export class TranslatorStore {
     await this.ledger().createIndex({ decidedAt: 1 }, { name: 'decided_at' });
   }
 
-  async customer(session: ClientSession, customerId: string): Promise<CustomerReplica | undefined> {
-    const doc = await this.customers().findOne({ _id: customerId }, { session });
-    return doc ? strip(doc) : undefined;
-  }
-
   async ordersById(session: ClientSession, orderIds: readonly string[]): Promise<Map<string, OrderReplica>> {
     if (orderIds.length === 0) return new Map();
     const docs = await this.orders()
@@ -60,26 +55,7 @@ export class TranslatorStore {
     return new Map(docs.map((d) => [d._id, strip(d)]));
   }
 
-  /** Writing the customer document serialises concurrent transactions that change the same customer. */
-  async saveCustomer(session: ClientSession, customer: CustomerReplica): Promise<void> {
-    await this.customers().replaceOne({ _id: customer.customerId }, customerDoc(customer), {
-      upsert: true,
-      session,
-    });
-  }
-
-  async saveOrder(session: ClientSession, order: OrderReplica): Promise<void> {
-    await this.orders().replaceOne({ _id: order.orderId }, order, { upsert: true, session });
-  }
-
-  /** Records the mail as decided; false when it was decided before (then nothing may be emitted again). */
-  async decide(session: ClientSession, entry: LedgerEntry): Promise<boolean> {
-    if (await this.ledger().findOne({ _id: entry._id }, { session, projection: { _id: 1 } })) return false;
-    await this.ledger().insertOne(entry, { session });
-    return true;
-  }
-
-  // The batch forms of the above: one round trip each, whatever the number of records.
+  // One round trip each, whatever the number of records.
 
   /** The event ids among `ids` processed before. */
   async processedAmong(session: ClientSession, ids: readonly string[]): Promise<Set<string>> {
@@ -104,6 +80,7 @@ export class TranslatorStore {
     return new Map(docs.map((d) => [d._id, strip(d)]));
   }
 
+  /** Writing a customer's document serialises concurrent transactions that change the same customer. */
   async saveAll(
     session: ClientSession,
     customers: readonly CustomerReplica[],

@@ -1,16 +1,106 @@
-// Glue: decode -> domain -> persist. Each event (or chunk of events, translator-batch.ts) is handled in
-// ONE MongoDB transaction that claims its event id in the inbox, updates the replica, records each mail
-// in the ledger and adds the mail events to the outbox. The consumer commits the offset only after that
-// transaction (docs/translator.md). The periodic sweep over parked mails lives here too.
+// The periodic sweep over parked mails (the events themselves are handled in chunks, translator-batch.ts):
+// the customers whose parked mails may be decided now, all in ONE MongoDB transaction — the replicas read
+// with one `$in`, saved with one bulk, the ledger and the outbox written once — like a chunk of events.
 import type { ClientSession } from 'mongodb';
 import type { MailDecision } from '../domain/decisions';
-import { expireParked, releaseSettled, type Outcome } from '../domain/translate';
+import { expireParked, releaseSettled } from '../domain/translate';
+import type { CustomerReplica } from '../domain/translator-state';
+import type { LedgerEntry } from '../adapters/translator-store';
 import { mailEventOf } from './mail-events';
 import { OUTCOME, type TranslatorDeps } from './translator-deps';
 
-async function persist(deps: TranslatorDeps, session: ClientSession, outcome: Outcome): Promise<void> {
-  await deps.store.saveCustomer(session, outcome.customer);
-  if (outcome.order) await deps.store.saveOrder(session, outcome.order);
+/**
+ * The periodic sweep over parked mails: mails of customers known for longer than the settle time are
+ * decided; mails whose customer is still unknown after the park limit are rejected (CUSTOMER_UNKNOWN),
+ * so nothing waits silently forever. Returns how many mails were decided.
+ */
+export async function sweepParkedMails(
+  deps: TranslatorDeps,
+  options: { legacy?: boolean } = {},
+): Promise<number> {
+  const now = deps.now().getTime();
+  const readUntil = await deps.customersWatermark.refresh();
+  const settledBefore = now - deps.policy.settleMs;
+  const customerIds = [
+    ...new Set([
+      ...(await deps.store.customersSettledWithParked(settledBefore, readUntil, 100)),
+      ...(options.legacy
+        ? await deps.store.customersSettledWithParked(settledBefore, readUntil, 100, true)
+        : []),
+      ...(await deps.store.customersParkedBefore(now - deps.policy.parkLimitMs + 1, 100)),
+    ]),
+  ];
+  if (customerIds.length === 0) return 0;
+  try {
+    return await sweepCustomers(deps, customerIds, readUntil);
+  } catch (err) {
+    if (customerIds.length === 1) return failed(deps, err, customerIds[0] as string);
+    // One customer whose mails cannot be decided must not hold back every other customer's: each
+    // goes alone, and only the one at fault is left for the next sweep.
+    deps.logger.warn(
+      { err, customers: customerIds.length },
+      'parked-mail sweep failed; customer by customer',
+    );
+  }
+  let decided = 0;
+  for (const customerId of customerIds) {
+    try {
+      decided += await sweepCustomers(deps, [customerId], readUntil);
+    } catch (err) {
+      failed(deps, err, customerId);
+    }
+  }
+  return decided;
+}
+
+function failed(deps: TranslatorDeps, err: unknown, customerId: string): number {
+  deps.metrics.sweepFailures.inc();
+  deps.logger.error(
+    { err, customerId },
+    'parked mails of a customer could not be decided; next sweep tries again',
+  );
+  return 0;
+}
+
+/** The customers' parked mails, in one transaction; how many were decided. */
+async function sweepCustomers(
+  deps: TranslatorDeps,
+  customerIds: readonly string[],
+  readUntil: number,
+): Promise<number> {
+  let emitted: MailDecision[] = [];
+  await deps.client.withSession((session) =>
+    session.withTransaction(async () => {
+      emitted = [];
+      const at = deps.now();
+      const customers = [...(await deps.store.customersById(session, customerIds)).values()];
+      const orders = await deps.store.ordersById(
+        session,
+        customers.flatMap((c) => c.parked.map((p) => p.orderId)),
+      );
+      const changed: CustomerReplica[] = [];
+      const decisions: MailDecision[] = [];
+      for (const customer of customers) {
+        const released = releaseSettled(customer, orders, at.getTime(), deps.policy, readUntil);
+        const expired = expireParked(released.customer, at.getTime(), deps.policy);
+        if (released.decisions.length === 0 && expired.decisions.length === 0) continue;
+        changed.push(expired.customer);
+        decisions.push(...released.decisions, ...expired.decisions);
+      }
+      // Nothing to decide yet: no write, so the sweep never competes with the handlers for nothing.
+      if (decisions.length === 0) return;
+      await deps.store.saveAll(session, changed, []);
+      emitted = await emit(deps, session, decisions, at);
+    }),
+  );
+  for (const d of emitted) {
+    deps.metrics.decisions.inc({ outcome: OUTCOME[d.type], kind: d.kind });
+    const fields = { mailId: d.mailId, outcome: OUTCOME[d.type], correlationId: d.cause.correlationId };
+    if (d.type === 'reject' && d.code === 'CUSTOMER_UNKNOWN')
+      deps.logger.warn({ ...fields, customerId: d.customerId }, 'parked mail expired: customer unknown');
+    else deps.logger.info(fields, 'parked mail decided');
+  }
+  return emitted.length;
 }
 
 /** Ledger first: a mail decided before (by any instance, in any earlier run) is never emitted again. */
@@ -20,85 +110,19 @@ async function emit(
   decisions: readonly MailDecision[],
   now: Date,
 ): Promise<MailDecision[]> {
+  const decided = await deps.store.decidedAmong(session, [...new Set(decisions.map((d) => d.mailId))]);
+  const ledger: LedgerEntry[] = [];
+  const events = [];
   const emitted: MailDecision[] = [];
   for (const d of decisions) {
+    if (decided.has(d.mailId)) continue;
+    decided.add(d.mailId);
     const eventId = deps.newId();
-    if (
-      !(await deps.store.decide(session, {
-        _id: d.mailId,
-        outcome: OUTCOME[d.type],
-        eventId,
-        decidedAt: now,
-      }))
-    )
-      continue;
-    await deps.outbox.add(session, mailEventOf(d, deps.topics, eventId, now));
+    ledger.push({ _id: d.mailId, outcome: OUTCOME[d.type], eventId, decidedAt: now });
+    events.push(mailEventOf(d, deps.topics, eventId, now));
     emitted.push(d);
   }
+  await deps.store.recordDecided(session, ledger);
+  await deps.outbox.addMany(session, events);
   return emitted;
-}
-
-/**
- * The periodic sweep over parked mails, each customer in its own transaction: mails of customers known for
- * longer than the settle time are decided; mails whose customer is still unknown after the park limit are
- * rejected (CUSTOMER_UNKNOWN), so nothing waits silently forever.
- */
-export async function sweepParkedMails(
-  deps: TranslatorDeps,
-  options: { legacy?: boolean } = {},
-): Promise<number> {
-  const now = deps.now().getTime();
-  const readUntil = await deps.customersWatermark.refresh();
-  const settledBefore = now - deps.policy.settleMs;
-  const customerIds = new Set([
-    ...(await deps.store.customersSettledWithParked(settledBefore, readUntil, 100)),
-    ...(options.legacy
-      ? await deps.store.customersSettledWithParked(settledBefore, readUntil, 100, true)
-      : []),
-    ...(await deps.store.customersParkedBefore(now - deps.policy.parkLimitMs + 1, 100)),
-  ]);
-  let decided = 0;
-  for (const customerId of customerIds) {
-    try {
-      decided += await sweepCustomer(deps, customerId, readUntil);
-    } catch (err) {
-      // One customer whose mails cannot be decided must not hold back every other customer's.
-      deps.metrics.sweepFailures.inc();
-      deps.logger.error(
-        { err, customerId },
-        'parked mails of a customer could not be decided; next sweep tries again',
-      );
-    }
-  }
-  return decided;
-}
-
-/** One customer's parked mails, in one transaction; how many were decided. */
-async function sweepCustomer(deps: TranslatorDeps, customerId: string, readUntil: number): Promise<number> {
-  let emitted: MailDecision[] = [];
-  await deps.client.withSession((session) =>
-    session.withTransaction(async () => {
-      const at = deps.now();
-      const customer = await deps.store.customer(session, customerId);
-      if (!customer) return;
-      const orders = await deps.store.ordersById(
-        session,
-        customer.parked.map((p) => p.orderId),
-      );
-      const released = releaseSettled(customer, orders, at.getTime(), deps.policy, readUntil);
-      const expired = expireParked(released.customer, at.getTime(), deps.policy);
-      // Nothing to decide yet: no write, so the sweep never competes with the handlers for nothing.
-      if (released.decisions.length === 0 && expired.decisions.length === 0) return;
-      await persist(deps, session, expired);
-      emitted = await emit(deps, session, [...released.decisions, ...expired.decisions], at);
-    }),
-  );
-  for (const d of emitted) {
-    deps.metrics.decisions.inc({ outcome: OUTCOME[d.type], kind: d.kind });
-    const fields = { mailId: d.mailId, outcome: OUTCOME[d.type], correlationId: d.cause.correlationId };
-    if (d.type === 'reject' && d.code === 'CUSTOMER_UNKNOWN')
-      deps.logger.warn({ ...fields, customerId }, 'parked mail expired: customer unknown');
-    else deps.logger.info(fields, 'parked mail decided');
-  }
-  return emitted.length;
 }
