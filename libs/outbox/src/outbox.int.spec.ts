@@ -118,26 +118,7 @@ test("a writer's own aggregate versions are the records' seqs: no counter round 
 });
 
 test('versions that are not whole numbers from 1, or a key with and without them, are refused before anything is written', async () => {
-  const add = (events: { key: string; version?: number }[]) =>
-    f.shop.client.withSession((session) =>
-      session.withTransaction(() =>
-        f.shop.outbox.addMany(
-          session,
-          events.map(({ key, version }) => ({
-            topic: f.topics[0]!.name,
-            key,
-            envelope: newEnvelope({
-              eventType: 'OrderPlaced',
-              producer: 't',
-              eventId: uniqueName('e'),
-              now: new Date(),
-            }),
-            payload: { ...SAMPLE_EVENTS.OrderPlaced, orderId: key },
-            ...(version === undefined ? {} : { version }),
-          })),
-        ),
-      ),
-    );
+  const add = (events: { key: string; version?: number }[]) => addOrders(events);
   await expect(add([{ key: 'k1', version: 0 }])).rejects.toThrow('must be a whole number from 1');
   await expect(add([{ key: 'k1', version: 1.5 }])).rejects.toThrow('must be a whole number from 1');
   await expect(add([{ key: 'k1', version: 1 }, { key: 'k1' }])).rejects.toThrow(
@@ -167,27 +148,7 @@ test("a relay that crashed between a mark's two writes (key position written, re
 });
 
 test('one call over new and existing keys numbers each key on from its counter, several events of a key in list order', async () => {
-  const add = (keys: string[]) =>
-    f.shop.client.withSession(async (session) => {
-      let seqs: number[] = [];
-      await session.withTransaction(async () => {
-        seqs = await f.shop.outbox.addMany(
-          session,
-          keys.map((key) => ({
-            topic: f.topics[0]!.name,
-            key,
-            envelope: newEnvelope({
-              eventType: 'OrderPlaced',
-              producer: 't',
-              eventId: uniqueName('e'),
-              now: new Date(),
-            }),
-            payload: { ...SAMPLE_EVENTS.OrderPlaced, orderId: key },
-          })),
-        );
-      });
-      return seqs;
-    });
+  const add = (keys: string[]) => addOrders(keys.map((key) => ({ key })));
   // All new: every counter is created by the call itself.
   expect(await add(['k-a', 'k-b', 'k-a'])).toEqual([1, 1, 2]);
   // Mixed: k-a and k-b exist (read back), k-c and k-d are new (taken from the write's upserts).
@@ -200,3 +161,28 @@ test('one call over new and existing keys numbers each key on from its counter, 
     'k-d': 1,
   });
 });
+
+/** OrderPlaced events for `events`' keys (with their versions, if any) added in one transaction; their seqs. */
+async function addOrders(events: readonly { key: string; version?: number }[]): Promise<number[]> {
+  let seqs: number[] = [];
+  await f.shop.client.withSession((session) =>
+    session.withTransaction(async () => {
+      seqs = await f.shop.outbox.addMany(
+        session,
+        events.map(({ key, version }) => ({
+          topic: f.topics[0]!.name,
+          key,
+          envelope: newEnvelope({
+            eventType: 'OrderPlaced',
+            producer: 't',
+            eventId: uniqueName('e'),
+            now: new Date(),
+          }),
+          payload: { ...SAMPLE_EVENTS.OrderPlaced, orderId: key },
+          ...(version === undefined ? {} : { version }),
+        })),
+      );
+    }),
+  );
+  return seqs;
+}

@@ -8,8 +8,9 @@ import type { MailDecision } from '../domain/decisions';
 import { newlyParked, parkNotice } from '../domain/park-notice';
 import { onCustomerFact, onOrderFact, type CustomerFact, type OrderFact } from '../domain/translate';
 import type { Cause, CustomerReplica, OrderReplica, ParkedMail } from '../domain/translator-state';
-import type { InboxEntry, LedgerEntry } from '../adapters/translator-store';
-import { mailEventOf, parkedEventOf } from './mail-events';
+import type { InboxEntry } from '../adapters/translator-store';
+import { parkedEventOf } from './mail-events';
+import { newDecisions } from './new-decisions';
 import { OUTCOME, type TranslatorDeps } from './translator-deps';
 
 const ORDER_FACTS = new Set(['OrderPlaced', 'OrderShipped', 'OrderCancelled']);
@@ -122,19 +123,13 @@ export function createTranslatorBatchHandler(deps: TranslatorDeps): BatchHandler
           [...dirtyCustomers].map((id) => customers.get(id)!),
           [...dirtyOrders].map((id) => orders.get(id)!),
         );
-        // Ledger first: a mail decided before (by any instance, in any earlier run, or earlier in this
-        // chunk) is never emitted again.
-        const decided = await deps.store.decidedAmong(session, [...new Set(decisions.map((d) => d.mailId))]);
-        const ledger: LedgerEntry[] = [];
-        const events = [];
-        for (const d of decisions) {
-          if (decided.has(d.mailId)) continue;
-          decided.add(d.mailId);
-          const eventId = deps.newId();
-          ledger.push({ _id: d.mailId, outcome: OUTCOME[d.type], eventId, decidedAt: at });
-          events.push(mailEventOf(d, deps.topics, eventId, at));
-          emitted.push(d);
-        }
+        const {
+          decided,
+          ledger,
+          events,
+          emitted: decidedNow,
+        } = await newDecisions(deps, session, decisions, at);
+        emitted.push(...decidedNow);
         // A mail parked and decided in the same chunk, or decided before (a replay after the replica was
         // reset parks facts again), needs no notice: its decision says more.
         for (const { mail, customer } of parkings) {

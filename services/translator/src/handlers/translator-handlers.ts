@@ -1,12 +1,10 @@
 // The periodic sweep over parked mails (the events themselves are handled in chunks, translator-batch.ts):
 // the customers whose parked mails may be decided now, all in ONE MongoDB transaction — the replicas read
 // with one `$in`, saved with one bulk, the ledger and the outbox written once — like a chunk of events.
-import type { ClientSession } from 'mongodb';
 import type { MailDecision } from '../domain/decisions';
 import { expireParked, releaseSettled } from '../domain/translate';
 import type { CustomerReplica } from '../domain/translator-state';
-import type { LedgerEntry } from '../adapters/translator-store';
-import { mailEventOf } from './mail-events';
+import { newDecisions } from './new-decisions';
 import { OUTCOME, type TranslatorDeps } from './translator-deps';
 
 /**
@@ -90,7 +88,10 @@ async function sweepCustomers(
       // Nothing to decide yet: no write, so the sweep never competes with the handlers for nothing.
       if (decisions.length === 0) return;
       await deps.store.saveAll(session, changed, []);
-      emitted = await emit(deps, session, decisions, at);
+      const fresh = await newDecisions(deps, session, decisions, at);
+      await deps.store.recordDecided(session, fresh.ledger);
+      await deps.outbox.addMany(session, fresh.events);
+      emitted = fresh.emitted;
     }),
   );
   for (const d of emitted) {
@@ -101,28 +102,4 @@ async function sweepCustomers(
     else deps.logger.info(fields, 'parked mail decided');
   }
   return emitted.length;
-}
-
-/** Ledger first: a mail decided before (by any instance, in any earlier run) is never emitted again. */
-async function emit(
-  deps: TranslatorDeps,
-  session: ClientSession,
-  decisions: readonly MailDecision[],
-  now: Date,
-): Promise<MailDecision[]> {
-  const decided = await deps.store.decidedAmong(session, [...new Set(decisions.map((d) => d.mailId))]);
-  const ledger: LedgerEntry[] = [];
-  const events = [];
-  const emitted: MailDecision[] = [];
-  for (const d of decisions) {
-    if (decided.has(d.mailId)) continue;
-    decided.add(d.mailId);
-    const eventId = deps.newId();
-    ledger.push({ _id: d.mailId, outcome: OUTCOME[d.type], eventId, decidedAt: now });
-    events.push(mailEventOf(d, deps.topics, eventId, now));
-    emitted.push(d);
-  }
-  await deps.store.recordDecided(session, ledger);
-  await deps.outbox.addMany(session, events);
-  return emitted;
 }
