@@ -8,7 +8,7 @@ import { CustomersWatermark } from './adapters/customers-watermark';
 import { TranslatorStore } from './adapters/translator-store';
 import { translatorEnvSchema } from './config';
 import { runParkedSweeps } from './handlers/parked-sweeps';
-import { sweepParkedMails } from './handlers/translator-handlers';
+import { sweepParkedMails } from './handlers/parked-mail-sweep';
 import { createTranslatorBatchHandler } from './handlers/translator-batch';
 import type { TranslatorDeps } from './handlers/translator-deps';
 import { createTranslatorMetrics } from './handlers/translator-metrics';

@@ -1,8 +1,9 @@
-// The batch form of the translator's handlers (translator-handlers.ts): the records of one Kafka chunk in
-// ONE transaction — inbox, replica, ledger and outbox of them all — with the same decisions the
-// one-by-one handlers make, record after record, on state that evolves in memory. Reads are one `$in`
-// per collection and writes one bulk per collection, so a chunk costs about ten round trips whatever
-// its size. When it throws, the consumer runner handles the chunk record by record.
+// The translator's handler: the records of one Kafka chunk in ONE transaction — inbox, replica, ledger
+// and outbox of them all — deciding record after record on state that evolves in memory. Reads are one
+// `$in` per collection and writes one bulk per collection, so a chunk costs about ten round trips
+// whatever its size. When it throws, the consumer runner hands it the chunk's records one at a time (a
+// chunk of one each), so a poison record is dead-lettered alone. Parked mails are decided by the sweep
+// (parked-mail-sweep.ts).
 import type { BatchHandler, DecodedRecord, HandlerContext } from '@mailfleet/kafka';
 import type { MailDecision } from '../domain/decisions';
 import { newlyParked, parkNotice } from '../domain/park-notice';
