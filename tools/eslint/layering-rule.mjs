@@ -5,12 +5,14 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
-// read-models holds document shapes and collection names only, and zod only validates values: both are
-// pure computation, like contracts.
+// read-models holds document shapes and collection names only, zod only validates values, and luxon is
+// calendar arithmetic over the runtime's time-zone data (domain/ passes it the instant; it never asks
+// luxon for the clock): all pure computation, like contracts.
 const DOMAIN_ALLOWED_PACKAGES = new Set([
   '@mailfleet/contracts',
   '@mailfleet/errors',
   '@mailfleet/read-models',
+  'luxon',
   'zod',
 ]);
 // Of a package that also does I/O, the names that are pure computation: @mailfleet/retry's backoff

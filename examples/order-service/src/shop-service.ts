@@ -50,13 +50,16 @@ export class ShopService {
     this.customersTopic = (options.customersTopic ?? CUSTOMERS_EVENTS).name;
   }
 
-  registerCustomer(c: Omit<EventPayloads['CustomerRegistered'], 'registeredAt'>, opts: CommandOptions = {}) {
+  registerCustomer(
+    c: Omit<EventPayloads['CustomerRegistered'], 'registeredAt' | 'timeZone'> & { timeZone?: string | null },
+    opts: CommandOptions = {},
+  ) {
     return this.command(
       opts,
       this.customersTopic,
       c.customerId,
       'CustomerRegistered',
-      (now) => ({ ...c, registeredAt: now }),
+      (now) => ({ ...c, timeZone: c.timeZone ?? null, registeredAt: now }),
       async (s, p) => {
         await this.options.db
           .collection('customers')
@@ -88,7 +91,7 @@ export class ShopService {
       this.customersTopic,
       customerId,
       'CustomerMailPreferencesChanged',
-      (now) => ({ customerId, transactionalOptOut, marketingOptOut, changedAt: now }),
+      (now) => ({ customerId, transactionalOptOut, marketingOptOut, changedAt: now, timeZone: null }),
       (s) =>
         this.change(
           s,

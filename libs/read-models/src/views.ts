@@ -63,6 +63,9 @@ export interface MailView {
   /** The SMTP Message-ID once sent. */
   readonly messageId: string | null;
   readonly requestedAt: number | null;
+  /** Held until then (the recipient's quiet hours); null or absent: not held. */
+  readonly notBefore?: number | null;
+  readonly priority?: 'HIGH' | 'NORMAL' | 'LOW';
   readonly sentAt: number | null;
   readonly attempts: number;
   readonly lastError: string | null;

@@ -37,6 +37,7 @@ export const SAMPLE_EVENTS: { readonly [T in EventType]: EventPayloads[T] } = {
     email: 'ada@example.test',
     name: 'Ada Lovelace',
     locale: 'en',
+    timeZone: 'Europe/London',
     registeredAt: t - 1000,
   },
   CustomerEmailChanged: { customerId: 'c-42', email: 'ada.l@example.test', changedAt: t + 5000 },
@@ -45,6 +46,7 @@ export const SAMPLE_EVENTS: { readonly [T in EventType]: EventPayloads[T] } = {
     transactionalOptOut: false,
     marketingOptOut: true,
     changedAt: t + 6000,
+    timeZone: null,
   },
   MailRequested: {
     mailId: 'order-confirmation:o-1001',
@@ -64,6 +66,7 @@ export const SAMPLE_EVENTS: { readonly [T in EventType]: EventPayloads[T] } = {
     ],
     priority: 'NORMAL',
     requestedAt: t + 10,
+    notBefore: null,
   },
   MailSent: {
     mailId: 'order-confirmation:o-1001',

@@ -89,6 +89,21 @@ describe('project', () => {
     expect(totals).toEqual({ requested: 1, retries: 1, sent: 1, latencyCount: 1 });
   });
 
+  test('a mail held for quiet hours shows its hold and priority; its latency counts from the end of the hold', () => {
+    const notBefore = 20_000;
+    const held = record('MailRequested', { requestedAt: 10_000, notBefore, priority: 'LOW' });
+    const c = project({ mail: null, order: null, recipient: null }, held);
+    expect(c.mail).toMatchObject({ notBefore, priority: 'LOW' });
+    expect(c.mail?.timeline[0]?.reason).toBe(
+      `low priority; held for the recipient's quiet hours until ${new Date(notBefore).toISOString()}`,
+    );
+    const after = project(
+      { mail: c.mail, order: null, recipient: null },
+      record('MailSent', { attempt: 1, sentAt: 20_500 }),
+    );
+    expect(after.templateDays.find((d) => d.latencyMs !== undefined)?.latencyMs).toBe(500);
+  });
+
   test('any interleaving of the topics gives the same projections', () => {
     const records = [record('OrderPlaced'), requested(), failedRetryable(), sent(), record('MailDelivered')];
     const inOrder = run(records).comparable;

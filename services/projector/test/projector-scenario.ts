@@ -43,6 +43,7 @@ export function lifecycleEvents(prefix: string, orders: number, t0: number): Tes
           templateData: JSON.stringify({ orderId }),
           attachments: [],
           priority: 'NORMAL',
+          notBefore: null,
           requestedAt: at + offset,
         },
       });

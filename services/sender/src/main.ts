@@ -62,7 +62,7 @@ async function main(): Promise<void> {
     metrics,
     now,
     newId: uuidv7,
-    onRecorded: () => dispatcher.notify(),
+    onRecorded: (high: boolean) => dispatcher.notify(high),
   };
   const runner = new ConsumerRunner({
     kafka: clients.kafka,

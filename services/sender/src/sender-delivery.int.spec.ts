@@ -154,3 +154,42 @@ test('attachments travel by reference: the blob from GridFS arrives intact; a ta
     expect(await sinkMessages({ messageId: messageIdFor(request.mailId, f.domain) })).toEqual([]);
   }
 });
+
+test('a mail held for quiet hours (notBefore) is not sent before that moment, and is sent then without another event', async () => {
+  const sender = await f.startSender();
+  const notBefore = Date.now() + 8_000;
+  const held = f.request('held', { notBefore });
+  const now = f.request('not-held');
+  await f.publish([held, now]);
+  // The mail that is not held goes at once: by then the held one has been recorded too (same batch).
+  await waitForAllInSink([messageIdFor(now.mailId, f.domain)], 60_000);
+  const heldId = messageIdFor(held.mailId, f.domain);
+  expect(await sinkMessages({ messageId: heldId })).toHaveLength(0);
+  // It goes by the sender's own schedule (the dispatcher sleeps until it is due), no new event needed.
+  await waitForAllInSink([heldId], 60_000);
+  const [message] = await sinkMessages({ messageId: heldId });
+  expect(Date.parse(message!.receivedAt)).toBeGreaterThanOrEqual(notBefore);
+  await f.waitForEvents(held.mailId, 'MailSent', 1);
+  expect(await sender.stop()).toBe(0);
+});
+
+test('a HIGH-priority mail goes ahead of a rate-limited backlog of normal mail', async () => {
+  const backlog = Array.from({ length: 24 }, (_, i) => f.request(`backlog-${i}`));
+  const backlogIds = backlog.map((r) => messageIdFor(r.mailId, f.domain));
+  await f.publish(backlog);
+  // Four mails a second: the backlog takes about six seconds to drain.
+  const sender = await f.startSender({ SENDER_RATE_PER_SECOND: '4' });
+  await waitFor('the backlog to start draining', async () =>
+    (await countByMessageId(backlogIds)).filter(([, n]) => n > 0).length >= 2 ? true : undefined,
+  );
+  const urgent = f.request('urgent', { priority: 'HIGH' });
+  const urgentId = messageIdFor(urgent.mailId, f.domain);
+  await f.publish([urgent]);
+  await waitForAllInSink([...backlogIds, urgentId], 60_000);
+  const idOf = async (messageId: string) => (await sinkMessages({ messageId }))[0]!.id;
+  const urgentSinkId = await idOf(urgentId);
+  const backlogAfter = (await Promise.all(backlogIds.map(idOf))).filter((id) => id > urgentSinkId);
+  // Without the HIGH lane it would be the last of all (the queue is in order of arrival).
+  expect(backlogAfter.length).toBeGreaterThanOrEqual(10);
+  expect(await sender.stop()).toBe(0);
+});

@@ -88,6 +88,7 @@ export async function createSenderFixture(partitions = 3) {
         attachments: [],
         priority: 'NORMAL',
         requestedAt: Date.now(),
+        notBefore: null,
         ...change,
       };
     },

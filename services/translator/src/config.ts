@@ -1,5 +1,51 @@
 import { z } from 'zod';
 import { baseServiceEnvSchema, consumerFetchEnv } from '@mailfleet/config';
+import type { KindDelivery } from './domain/decisions';
+import { isKnownTimeZone, parseQuietHours } from './domain/quiet-hours';
+import { MAIL_KINDS, type MailKind } from './domain/translator-state';
+
+const PRIORITIES = ['HIGH', 'NORMAL', 'LOW'] as const;
+
+/** A comma-separated list of mail kinds, each one the translator knows. */
+const kindList = () =>
+  z
+    .string()
+    .transform((s) =>
+      s
+        .split(',')
+        .map((k) => k.trim())
+        .filter(Boolean),
+    )
+    .pipe(
+      z.array(
+        z.enum(MAIL_KINDS, {
+          error: (i) => `${JSON.stringify(i.input)} is not a mail kind (known: ${MAIL_KINDS.join(', ')})`,
+        }),
+      ),
+    );
+
+/** `kind=PRIORITY,…`: the kinds whose priority is not NORMAL. */
+const priorityMap = z.string().transform((text, ctx) => {
+  const map: Partial<Record<MailKind, (typeof PRIORITIES)[number]>> = {};
+  for (const entry of text
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean)) {
+    const [kind, priority] = entry.split('=').map((p) => p.trim());
+    if (
+      !(MAIL_KINDS as readonly string[]).includes(kind ?? '') ||
+      !(PRIORITIES as readonly string[]).includes(priority ?? '')
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `${JSON.stringify(entry)} must be kind=${PRIORITIES.join('|')} with a kind of ${MAIL_KINDS.join(', ')}`,
+      });
+      return z.NEVER;
+    }
+    map[kind as MailKind] = priority as (typeof PRIORITIES)[number];
+  }
+  return map;
+});
 
 /** Everything the translator reads from the environment (README, "Configuration"). */
 export const translatorEnvSchema = baseServiceEnvSchema.extend({
@@ -35,5 +81,40 @@ export const translatorEnvSchema = baseServiceEnvSchema.extend({
   /** Records of one partition handled in one transaction (a chunk); 1 handles them one by one. */
   TRANSLATOR_BATCH_SIZE: z.coerce.number().int().min(1).max(1_000).default(100),
   TRANSLATOR_TEMPLATE_VERSION: z.coerce.number().int().min(1).default(1),
+  /** The recipients' quiet hours in their local time, e.g. 22:00-07:00; empty: none (docs/digests.md). */
+  TRANSLATOR_QUIET_HOURS: z
+    .string()
+    .default('')
+    .transform((text, ctx) => {
+      try {
+        return parseQuietHours(text);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    }),
+  /** The kinds quiet hours hold back (not HIGH-priority ones, whatever this says). */
+  TRANSLATOR_QUIET_KINDS: kindList().default(['shipping-notice']),
+  /** Kinds whose priority is not NORMAL, e.g. cancellation-notice=HIGH. */
+  TRANSLATOR_PRIORITIES: priorityMap.default({}),
+  /** The time zone of a customer whose facts name none, or one this runtime does not know. */
+  TRANSLATOR_DEFAULT_TIME_ZONE: z
+    .string()
+    .default('UTC')
+    .refine(isKnownTimeZone, {
+      error: (i) => `${JSON.stringify(i.input)} is not an IANA time zone (e.g. Europe/Berlin)`,
+    }),
 });
 export type TranslatorConfig = z.infer<typeof translatorEnvSchema>;
+
+/** Each kind's priority and whether quiet hours hold it, from the configuration. */
+export const deliveryPolicy = (config: TranslatorConfig): Record<MailKind, KindDelivery> =>
+  Object.fromEntries(
+    MAIL_KINDS.map((kind) => [
+      kind,
+      {
+        priority: config.TRANSLATOR_PRIORITIES[kind] ?? 'NORMAL',
+        quietHours: config.TRANSLATOR_QUIET_KINDS.includes(kind),
+      },
+    ]),
+  ) as Record<MailKind, KindDelivery>;

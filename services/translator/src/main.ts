@@ -6,7 +6,7 @@ import { fleetTopics } from '@mailfleet/contracts';
 import { ConsumerRunner } from '@mailfleet/kafka';
 import { CustomersWatermark } from './adapters/customers-watermark';
 import { TranslatorStore } from './adapters/translator-store';
-import { translatorEnvSchema } from './config';
+import { deliveryPolicy, translatorEnvSchema } from './config';
 import { runParkedSweeps } from './handlers/parked-sweeps';
 import { sweepParkedMails } from './handlers/parked-mail-sweep';
 import { createTranslatorBatchHandler } from './handlers/translator-batch';
@@ -54,6 +54,9 @@ async function main(): Promise<void> {
         'shipping-notice': config.TRANSLATOR_TEMPLATE_VERSION,
         'cancellation-notice': config.TRANSLATOR_TEMPLATE_VERSION,
       },
+      delivery: deliveryPolicy(config),
+      quietHours: config.TRANSLATOR_QUIET_HOURS,
+      defaultTimeZone: config.TRANSLATOR_DEFAULT_TIME_ZONE,
     },
     topics: { requested, events },
     metrics: createTranslatorMetrics(boot.metrics, store),

@@ -2,6 +2,7 @@
 // on mail.events, poison in the DLQ, and customer facts read behind order facts.
 import { AssignerProtocol } from 'kafkajs';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { DateTime } from 'luxon';
 import { v7 as uuidv7 } from 'uuid';
 import { EventCodec, TOPICS, dlqTopicOf, fleetTopics, newEnvelope } from '@mailfleet/contracts';
 import { EventPublisher } from '@mailfleet/kafka';
@@ -222,6 +223,64 @@ test('customers.events read behind orders.events (its member stalled): the mail 
   } finally {
     if (stalled?.child.pid) process.kill(stalled.child.pid, 'SIGCONT');
     await publisher.disconnect();
+    await requested.stop();
+  }
+});
+
+test("quiet hours and priority: a quiet kind due during the customer's quiet hours is requested with notBefore at their end there; a HIGH kind and a kind quiet hours do not hold go at once", async () => {
+  const topics = fleetTopics(f.suffix);
+  const requested = await collectTopic(topics.mailRequested.name);
+  const codec = new EventCodec(new SchemaRegistry({ host: schemaRegistryUrl() }), [topics.mailRequested]);
+  await codec.register();
+  try {
+    // Quiet hours around this very moment in Tokyo (no daylight saving there): from an hour ago to two
+    // hours ahead, so the shipping notice falls into them whenever the test runs.
+    const zone = 'Asia/Tokyo';
+    const tokyoNow = DateTime.now().setZone(zone);
+    const hhmm = (d: DateTime) => d.toFormat('HH:mm');
+    const end = tokyoNow.plus({ hours: 2 }).startOf('minute');
+    await f.startTranslator({
+      TRANSLATOR_QUIET_HOURS: `${hhmm(tokyoNow.minus({ hours: 1 }))}-${hhmm(end)}`,
+      TRANSLATOR_QUIET_KINDS: 'shipping-notice,cancellation-notice',
+      TRANSLATOR_PRIORITIES: 'cancellation-notice=HIGH',
+      // The default zone is twelve hours away from Tokyo: only the customer's own zone can put the
+      // mail into the quiet hours.
+      TRANSLATOR_DEFAULT_TIME_ZONE: 'America/Los_Angeles',
+    });
+    const s = f.shop.shop;
+    await s.registerCustomer({
+      customerId: 'c-tokyo',
+      email: 'tokyo@example.test',
+      name: 'Kei',
+      locale: 'en',
+      timeZone: zone,
+    });
+    await s.placeOrder(oneItemOrder('o-quiet', 'c-tokyo'));
+    await s.shipOrder('o-quiet', 'c-tokyo', 'Yamato', 'Y1');
+    await s.placeOrder(oneItemOrder('o-urgent', 'c-tokyo'));
+    await s.cancelOrder('o-urgent', 'c-tokyo', 'out of stock');
+    const keys = ['order-confirmation:o-quiet', 'shipping-notice:o-quiet', 'cancellation-notice:o-urgent'];
+    const records = await waitFor(
+      'the three requests',
+      async () => {
+        const found = keys.map((k) => requested.records.find((r) => r.key === k));
+        return found.every(Boolean) ? found : undefined;
+      },
+      60_000,
+    );
+    const payloads = await Promise.all(
+      records.map(
+        async (r) =>
+          (await codec.decode({ topic: topics.mailRequested.name, partition: 0, offset: '0' }, r!.value))
+            .payload as { priority: string; notBefore: number | null },
+      ),
+    );
+    expect(payloads.map((p) => [p.priority, p.notBefore])).toEqual([
+      ['NORMAL', null],
+      ['NORMAL', end.toMillis()],
+      ['HIGH', null],
+    ]);
+  } finally {
     await requested.stop();
   }
 });

@@ -22,6 +22,8 @@ export interface CustomerMailPreferencesChanged {
   readonly marketingOptOut: boolean;
   /** When the preferences were changed (UTC epoch milliseconds). */
   readonly changedAt: number;
+  /** The customer's new IANA time zone, e.g. Europe/Berlin; null when it did not change. */
+  readonly timeZone: null | string;
 }
 
 /** A customer account was created (customers.events, keyed by customerId). */
@@ -36,6 +38,8 @@ export interface CustomerRegistered {
   readonly locale: string;
   /** When the account was created (UTC epoch milliseconds). */
   readonly registeredAt: number;
+  /** The customer's IANA time zone, e.g. Europe/Berlin, for quiet hours; null when unknown (the translator's default applies). */
+  readonly timeZone: null | string;
 }
 
 /** HARD: the address will never work; SOFT: a temporary problem. */
@@ -156,6 +160,8 @@ export interface MailRequested {
   readonly priority: MailPriority;
   /** When the mail was requested (UTC epoch milliseconds). */
   readonly requestedAt: number;
+  /** Not to be sent before this moment (UTC epoch milliseconds): the end of the recipient's quiet hours when the mail became due during them; null to send at once. */
+  readonly notBefore: null | number;
 }
 
 /** Machine-readable reason. */
@@ -404,6 +410,12 @@ export const EVENT_SCHEMAS: { readonly [T in EventType]: object } = {
         },
         doc: 'When the preferences were changed (UTC epoch milliseconds).',
       },
+      {
+        name: 'timeZone',
+        type: ['null', 'string'],
+        doc: "The customer's new IANA time zone, e.g. Europe/Berlin; null when it did not change.",
+        default: null,
+      },
     ],
   },
   CustomerRegistered: {
@@ -439,6 +451,12 @@ export const EVENT_SCHEMAS: { readonly [T in EventType]: object } = {
           logicalType: 'timestamp-millis',
         },
         doc: 'When the account was created (UTC epoch milliseconds).',
+      },
+      {
+        name: 'timeZone',
+        type: ['null', 'string'],
+        doc: "The customer's IANA time zone, e.g. Europe/Berlin, for quiet hours; null when unknown (the translator's default applies).",
+        default: null,
       },
     ],
   },
@@ -745,6 +763,18 @@ export const EVENT_SCHEMAS: { readonly [T in EventType]: object } = {
           logicalType: 'timestamp-millis',
         },
         doc: 'When the mail was requested (UTC epoch milliseconds).',
+      },
+      {
+        name: 'notBefore',
+        type: [
+          'null',
+          {
+            type: 'long',
+            logicalType: 'timestamp-millis',
+          },
+        ],
+        doc: "Not to be sent before this moment (UTC epoch milliseconds): the end of the recipient's quiet hours when the mail became due during them; null to send at once.",
+        default: null,
       },
     ],
   },

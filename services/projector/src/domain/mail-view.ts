@@ -37,6 +37,17 @@ export interface MailFact {
   readonly counters: readonly TemplateDayIncrement['counts'][];
 }
 
+/** What the timeline says of a request that is not plain: its priority, and a hold for quiet hours. */
+function requestedReason(priority: string, notBefore: number | null): string | null {
+  const parts = [
+    ...(priority === 'NORMAL' ? [] : [`${priority.toLowerCase()} priority`]),
+    ...(notBefore === null
+      ? []
+      : [`held for the recipient's quiet hours until ${new Date(notBefore).toISOString()}`]),
+  ];
+  return parts.length === 0 ? null : parts.join('; ');
+}
+
 export function mailFact(event: AnyDecodedEvent): MailFact | null {
   switch (event.eventType) {
     case 'MailRequested': {
@@ -45,7 +56,7 @@ export function mailFact(event: AnyDecodedEvent): MailFact | null {
         type: 'requested',
         status: 'requested',
         at: p.requestedAt,
-        reason: null,
+        reason: requestedReason(p.priority, p.notBefore),
         attempt: null,
         set: {
           templateId: p.templateId,
@@ -53,6 +64,8 @@ export function mailFact(event: AnyDecodedEvent): MailFact | null {
           customerId: p.recipient.customerId,
           locale: p.locale,
           requestedAt: p.requestedAt,
+          notBefore: p.notBefore,
+          priority: p.priority,
         },
         counters: [{ requested: 1 }],
       };

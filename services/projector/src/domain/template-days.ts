@@ -26,7 +26,8 @@ export function templateDaysFor(
       templateId: mail.templateId,
       day: dayOf(mail.sentAt),
       counts: {},
-      latencyMs: Math.max(0, mail.sentAt - mail.requestedAt),
+      // A mail held for quiet hours counts from the end of the hold: the wait was asked for.
+      latencyMs: Math.max(0, mail.sentAt - Math.max(mail.requestedAt, mail.notBefore ?? 0)),
     });
   }
   return days;

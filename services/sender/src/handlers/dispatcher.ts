@@ -48,6 +48,11 @@ export class Dispatcher {
   private woken = false;
   private lastAbandonedLook = 0;
   private claims = 0;
+  /**
+   * HIGH-priority mails may be due: set at start (some may have been recorded before) and whenever one
+   * is recorded here; cleared when a claim of them finds none. Costs a query only while it is set.
+   */
+  private highMayWait = true;
 
   constructor(private readonly o: DispatcherOptions) {
     this.bucket = new TokenBucket(o.ratePerSecond, o.now().getTime());
@@ -72,8 +77,9 @@ export class Dispatcher {
     await Promise.all(this.inFlight);
   }
 
-  /** New work may be there (a request was just recorded). */
-  notify(): void {
+  /** New work may be there (a request was just recorded); `high`: a HIGH-priority one among it. */
+  notify(high = false): void {
+    if (high) this.highMayWait = true;
     this.woken = true;
     this.wake?.();
   }
@@ -107,6 +113,12 @@ export class Dispatcher {
       this.lastAbandonedLook = now;
       const abandoned = await this.o.store.claimAbandoned(now, this.o.sendingGraceMs);
       if (abandoned) return { claimed: [abandoned], next: 'unknown' };
+    }
+    // HIGH-priority mails go ahead of everything else (abandoned claims apart: their outcome is unknown).
+    if (this.highMayWait) {
+      const high = await this.o.store.claimHighDue(now, max);
+      if (high.length > 0) return { claimed: high, next: 'unknown' };
+      this.highMayWait = false;
     }
     // Every fourth claim looks at due retries first: new requests come first otherwise, but never
     // keep a retry waiting for long under a steady stream of them.

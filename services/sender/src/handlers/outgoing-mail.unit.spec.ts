@@ -58,6 +58,7 @@ function mailState(name: string | null, email: string, mailId: string, correlati
       attachments: [],
       priority: 'NORMAL',
       requestedAt: 0,
+      notBefore: null,
     },
     cause: { eventId: 'e-1', correlationId },
     messageId: messageIdFor(mailId, 'mailfleet.test'),

@@ -20,8 +20,8 @@ export interface RequestHandlerDeps {
   readonly metrics: SenderMetrics;
   readonly now: () => Date;
   readonly newId: () => string;
-  /** Called after a new mail was recorded, to wake the dispatcher. */
-  readonly onRecorded: () => void;
+  /** Called after a new mail was recorded, to wake the dispatcher; `high`: a HIGH-priority one among them. */
+  readonly onRecorded: (high: boolean) => void;
 }
 
 /** Why a request can never be sent, or undefined when it can. */
@@ -46,7 +46,7 @@ function invalidReason(
   }
 }
 
-/** The sender's first state of a requested mail: due now, or failed at once when it can never be sent. */
+/** The sender's first state of a requested mail: due now (or at its notBefore), or failed at once when it can never be sent. */
 function initialState(
   deps: RequestHandlerDeps,
   event: DecodedEvent<'MailRequested'>,
@@ -55,13 +55,16 @@ function initialState(
 ): { state: MailState; invalid: string | undefined } {
   const request = event.payload;
   const invalid = invalidReason(deps, request);
+  // Held until notBefore (the end of the recipient's quiet hours): the queue's schedule is the timer
+  // that survives restarts, and the retry age starts when the mail may go, not while it is held.
+  const dueAt = Math.max(now.getTime(), request.notBefore ?? 0);
   const state: MailState = {
     mailId: request.mailId,
     status: invalid ? 'failed' : 'requested',
     attempt: 0,
-    nextAttemptAt: now.getTime(),
+    nextAttemptAt: dueAt,
     sendingSince: null,
-    queuedAt: now.getTime(),
+    queuedAt: dueAt,
     ambiguousResends: 0,
     request,
     cause: {
@@ -106,6 +109,7 @@ export function createRequestBatchHandler(deps: RequestHandlerDeps): BatchHandle
     }
     const recorded = new Set(fresh.map((a) => a.state.mailId));
     let accepted = 0;
+    let high = false;
     for (const { state, invalid, logger } of all) {
       if (!recorded.has(state.mailId)) {
         logger.info({ mailId: state.mailId }, 'mail already known; not sent again');
@@ -116,9 +120,11 @@ export function createRequestBatchHandler(deps: RequestHandlerDeps): BatchHandle
       } else {
         logger.info({ mailId: state.mailId }, 'mail accepted for sending');
         accepted++;
+        high ||= state.request.priority === 'HIGH';
       }
     }
-    if (accepted > 0 || lastCallFailed) deps.onRecorded();
+    // After a failed call, a HIGH mail it may have recorded is looked for too.
+    if (accepted > 0 || lastCallFailed) deps.onRecorded(high || lastCallFailed);
     lastCallFailed = false;
   };
 }

@@ -1,3 +1,5 @@
+import type { MailPriority } from '@mailfleet/contracts';
+import type { QuietHours } from './quiet-hours';
 import type { Cause, MailKind } from './translator-state';
 
 export type RejectionCode =
@@ -17,6 +19,9 @@ export type MailDecision =
       };
       readonly locale: string;
       readonly templateData: Readonly<Record<string, unknown>>;
+      readonly priority: MailPriority;
+      /** Held until then (the end of the recipient's quiet hours); null: send at once. */
+      readonly notBefore: number | null;
       readonly cause: Cause;
     }
   | {
@@ -47,4 +52,16 @@ export interface TranslatorPolicy {
   readonly settleMs: number;
   /** The template version each kind of mail is rendered with. */
   readonly templateVersions: Readonly<Record<MailKind, number>>;
+  /** How each kind is delivered: its priority, and whether quiet hours hold it. */
+  readonly delivery: Readonly<Record<MailKind, KindDelivery>>;
+  /** The recipients' nightly quiet hours; undefined: none. */
+  readonly quietHours?: QuietHours | undefined;
+  /** The time zone of a customer whose facts carry none (or an unknown one). */
+  readonly defaultTimeZone: string;
+}
+
+export interface KindDelivery {
+  readonly priority: MailPriority;
+  /** Whether the kind waits for the end of the recipient's quiet hours. HIGH-priority kinds never wait. */
+  readonly quietHours: boolean;
 }

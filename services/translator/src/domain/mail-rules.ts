@@ -1,6 +1,7 @@
 // Which mail a due intent becomes, for a given customer and order: request, suppress, reject, or park.
 import { mailAddressProblem } from '@mailfleet/contracts';
 import type { MailDecision, TranslatorPolicy } from './decisions';
+import { quietHoursEnd, recipientZone } from './quiet-hours';
 import {
   isKnown,
   type Cause,
@@ -61,12 +62,28 @@ function templateData(
   }
 }
 
-/** `park` when the customer is not known yet; otherwise the final decision for the mail. */
+/**
+ * When a mail of `kind` decided at `now` may go: null (at once) unless the kind waits out quiet hours
+ * and `now` falls into them in the customer's time zone. A HIGH-priority kind never waits.
+ */
+export function notBeforeOf(
+  kind: MailKind,
+  customer: CustomerReplica,
+  policy: TranslatorPolicy,
+  now: number,
+): number | null {
+  const delivery = policy.delivery[kind];
+  if (!policy.quietHours || !delivery.quietHours || delivery.priority === 'HIGH') return null;
+  return quietHoursEnd(now, recipientZone(customer.timeZone, policy.defaultTimeZone), policy.quietHours);
+}
+
+/** `park` when the customer is not known yet; otherwise the final decision for the mail, made at `now`. */
 export function decideMail(
   intent: MailIntent,
   customer: CustomerReplica,
   order: OrderReplica | undefined,
   policy: TranslatorPolicy,
+  now: number,
 ): MailDecision | 'park' {
   const base = { mailId: intent.mailId, kind: intent.kind, cause: intent.cause };
   if (!isKnown(customer)) return 'park';
@@ -105,5 +122,7 @@ export function decideMail(
     recipient: { customerId: customer.customerId, email, name: customer.name ?? null },
     locale: resolveLocale(customer.locale, policy),
     templateData: templateData(intent.kind, customer, order),
+    priority: policy.delivery[intent.kind].priority,
+    notBefore: notBeforeOf(intent.kind, customer, policy, now),
   };
 }

@@ -38,6 +38,7 @@ describe('out of order: orders for customers not seen yet', () => {
           name: 'Ada',
           locale: 'de-DE',
           registeredAt: 9,
+          timeZone: null,
         },
       },
       { customer: parked.customer, orders: new Map([['o-1', parked.order!]]) },
@@ -72,7 +73,13 @@ describe('out of order: orders for customers not seen yet', () => {
     const { decisions, customer } = onCustomerFact(
       {
         type: 'CustomerMailPreferencesChanged',
-        payload: { customerId: 'c-42', transactionalOptOut: true, marketingOptOut: true, changedAt: 9 },
+        payload: {
+          customerId: 'c-42',
+          transactionalOptOut: true,
+          marketingOptOut: true,
+          changedAt: 9,
+          timeZone: null,
+        },
       },
       { customer: parked.customer, orders: new Map() },
       ctx,
@@ -104,11 +111,24 @@ describe('out of order: orders for customers not seen yet', () => {
 describe("settling: a newly known customer's follow-up events are not overtaken", () => {
   const registered: CustomerFact = {
     type: 'CustomerRegistered',
-    payload: { customerId: 'c-42', email: 'ada@example.test', name: 'Ada', locale: 'en', registeredAt: 1 },
+    payload: {
+      customerId: 'c-42',
+      email: 'ada@example.test',
+      name: 'Ada',
+      locale: 'en',
+      registeredAt: 1,
+      timeZone: null,
+    },
   };
   const optedOut: CustomerFact = {
     type: 'CustomerMailPreferencesChanged',
-    payload: { customerId: 'c-42', transactionalOptOut: true, marketingOptOut: false, changedAt: 2 },
+    payload: {
+      customerId: 'c-42',
+      transactionalOptOut: true,
+      marketingOptOut: false,
+      changedAt: 2,
+      timeZone: null,
+    },
   };
   const orderAt = ctx.occurredAt;
   const before = { ...ctx, occurredAt: orderAt - 10 };

@@ -110,7 +110,7 @@ export function onOrderFact(
     ctx.policy.settleMs,
     ctx.customersReadUntil,
   );
-  const decision = settled ? decideMail(intent, customer, order, ctx.policy) : 'park';
+  const decision = settled ? decideMail(intent, customer, order, ctx.policy, ctx.now) : 'park';
   if (decision === 'park') {
     const already = customer.parked.some((p) => p.mailId === intent.mailId);
     const parked = already
@@ -124,7 +124,13 @@ export function onOrderFact(
 function evolveCustomer(customer: CustomerReplica, fact: CustomerFact): CustomerReplica {
   switch (fact.type) {
     case 'CustomerRegistered':
-      return { ...customer, email: fact.payload.email, name: fact.payload.name, locale: fact.payload.locale };
+      return {
+        ...customer,
+        email: fact.payload.email,
+        name: fact.payload.name,
+        locale: fact.payload.locale,
+        timeZone: fact.payload.timeZone ?? customer.timeZone,
+      };
     case 'CustomerEmailChanged':
       return { ...customer, email: fact.payload.email };
     case 'CustomerMailPreferencesChanged':
@@ -132,6 +138,8 @@ function evolveCustomer(customer: CustomerReplica, fact: CustomerFact): Customer
         ...customer,
         transactionalOptOut: fact.payload.transactionalOptOut,
         marketingOptOut: fact.payload.marketingOptOut,
+        // Null: the time zone did not change.
+        timeZone: fact.payload.timeZone ?? customer.timeZone,
       };
     default: {
       const unreachable: never = fact;
@@ -172,7 +180,7 @@ export function releaseSettled(
   const stillParked = customer.parked.filter((p) => {
     // Parked before factAt existed: decided as soon as the customer is known, as it was then.
     if (!isSettledFor(customer, p.factAt ?? 0, now, policy.settleMs, customersReadUntil)) return true;
-    const decision = decideMail(p, customer, orders.get(p.orderId), policy);
+    const decision = decideMail(p, customer, orders.get(p.orderId), policy, now);
     if (decision === 'park') return true;
     decisions.push(decision);
     return false;

@@ -1,6 +1,7 @@
 // What the translator knows, replicated from upstream events (it never asks another service).
 
-export type MailKind = 'order-confirmation' | 'shipping-notice' | 'cancellation-notice';
+export const MAIL_KINDS = ['order-confirmation', 'shipping-notice', 'cancellation-notice'] as const;
+export type MailKind = (typeof MAIL_KINDS)[number];
 
 /** Where a decision came from: the business fact that made a mail due. */
 export interface Cause {
@@ -26,6 +27,8 @@ export interface CustomerReplica {
   readonly email?: string | undefined;
   readonly name?: string | undefined;
   readonly locale?: string | undefined;
+  /** IANA time zone from the customer facts, as given (checked when used: see quiet-hours.ts). */
+  readonly timeZone?: string | undefined;
   readonly transactionalOptOut: boolean;
   readonly marketingOptOut: boolean;
   /** Our clock when the customer became known (first address). */

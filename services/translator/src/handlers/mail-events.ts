@@ -36,8 +36,9 @@ export function mailEventOf(
           locale: decision.locale,
           templateData: JSON.stringify(decision.templateData),
           attachments: [],
-          priority: 'NORMAL',
+          priority: decision.priority,
           requestedAt: at,
+          notBefore: decision.notBefore,
         },
       };
     case 'suppress':

@@ -9,6 +9,12 @@ export const policy: TranslatorPolicy = {
   parkLimitMs: 60 * 60_000,
   settleMs: 2_000,
   templateVersions: { 'order-confirmation': 1, 'shipping-notice': 1, 'cancellation-notice': 1 },
+  delivery: {
+    'order-confirmation': { priority: 'NORMAL', quietHours: false },
+    'shipping-notice': { priority: 'NORMAL', quietHours: true },
+    'cancellation-notice': { priority: 'NORMAL', quietHours: true },
+  },
+  defaultTimeZone: 'UTC',
 };
 export const ctx: Context = {
   cause: { eventId: 'e-1', correlationId: 'c-1' },
