@@ -14,10 +14,17 @@ import { inject, type FaultRecord } from './fault-injector';
 import { minimumWindowMs, planFaults, type PlannedFault } from './fault-plan';
 import { fleetSpecs, waitFleetReady } from './fleet-specs';
 import { superviseFleet } from './fleet-supervisor';
-import { committedFacts, deadLetters, sinkTail, outboxLeft, senderReports } from './oracle/observations';
+import {
+  committedFacts,
+  deadLetters,
+  digestsRequested,
+  sinkTail,
+  outboxLeft,
+  senderReports,
+} from './oracle/observations';
 import { expectedMails } from './oracle/expected-mails';
 import { caughtUpVersion } from './oracle/projection-check';
-import { judge } from './oracle/verdict';
+import { judge, type DigestInfo } from './oracle/verdict';
 import { startPrivateStack } from './private-stack';
 import { rebuildAndCompare } from './rebuild-check';
 import { retryingShop } from './retrying-shop';
@@ -39,6 +46,10 @@ const CHAOS_SENDER_ENV = {
   SENDER_AMBIGUOUS_RETRY_AFTER_MS: '15000',
   SENDER_BREAKER_COOLDOWN_MS: '5000',
 };
+
+// Shipping notices of one customer within 15 seconds go out as one digest (docs/digests.md): the load
+// has about three orders per customer, so some windows collect several and the oracle checks them.
+const CHAOS_TRANSLATOR_ENV = { TRANSLATOR_DIGESTS: 'shipping-notice=15s' };
 
 export async function runChaos(
   options: ChaosOptions,
@@ -88,7 +99,7 @@ export async function runChaos(
     const fleet = await superviseFleet({
       repoRoot,
       logDir: path.join(runDir, 'logs'),
-      specs: fleetSpecs(dbs, stack.endpoints.smtp, CHAOS_SENDER_ENV),
+      specs: fleetSpecs(dbs, stack.endpoints.smtp, CHAOS_SENDER_ENV, CHAOS_TRANSLATOR_ENV),
       instances: options.instances,
       env: stack.fleetEnv,
     });
@@ -164,8 +175,22 @@ export async function runChaos(
     const must = [...expected.values()].filter((e) => e.must === 'send').map((e) => e.mailId);
     const drainStart = Date.now();
     const sink = sinkTail(stack.sinkMessagesFile);
+    let digests = new Map<string, DigestInfo>();
+    let digestsReadAt = 0;
     for (;;) {
       const delivered = new Set(sink.read().map((d) => d.mailId));
+      // A mail collected into a digest arrives with the digest: which digest lists it is on mail.requested,
+      // read again at most every 15 s while something is missing.
+      if (must.some((m) => !delivered.has(m)) && Date.now() - digestsReadAt > 15_000) {
+        digests = await digestsRequested(
+          brokers,
+          stack.endpoints.schemaRegistryUrl,
+          topics.mailRequested.name,
+        );
+        digestsReadAt = Date.now();
+      }
+      for (const [digestId, info] of digests)
+        if (delivered.has(digestId)) for (const m of info.members) delivered.add(m);
       const arrived = must.filter((m) => delivered.has(m)).length;
       onProgress({ phase: 'draining', done: arrived, total: must.length });
       const left = await Promise.all(
@@ -189,6 +214,11 @@ export async function runChaos(
       dlqTopicOf(t.name),
     );
     const dead = await deadLetters(brokers, dlqTopics);
+    const requestedDigests = await digestsRequested(
+      brokers,
+      stack.endpoints.schemaRegistryUrl,
+      topics.mailRequested.name,
+    );
 
     onProgress({ phase: 'checking', done: 1, total: 3, note: 'rebuilding the projections from scratch' });
     const projected = [topics.orders, topics.mailRequested, topics.mailEvents].map((t) => t.name);
@@ -223,6 +253,7 @@ export async function runChaos(
         deadLetters: dead,
         outboxLeft: outbox,
         projectionDiffs: diffs,
+        digests: requestedDigests,
       },
       poisoned,
     );

@@ -36,5 +36,11 @@ test('the fleet keeps every promise under every kind of fault (small profile)', 
   });
   expect(new Set(report.faults.map((f) => f.kind))).toEqual(new Set(FAULT_KINDS));
   expect(report.verdict.expected.send).toBeGreaterThan(100);
-  expect(report.verdict.delivered).toBeGreaterThanOrEqual(report.verdict.expected.send);
+  // Some shipping notices went out as digests, so the oracle's digest checks had something to check.
+  expect(report.verdict.digests.delivered).toBeGreaterThan(0);
+  // A digest is one message standing for several mails.
+  const { digests } = report.verdict;
+  expect(report.verdict.delivered - digests.delivered + digests.members).toBeGreaterThanOrEqual(
+    report.verdict.expected.send,
+  );
 });

@@ -29,7 +29,7 @@ function summary(report: ChaosReport): string {
   return [
     '',
     `chaos run ${report.runId}: ${report.ok ? 'PASSED' : 'FAILED'} in ${Math.round(report.durations.totalMs / 1000)} s`,
-    `  committed facts ${report.load.committedFacts}, rolled back ${report.load.rolledBack}; mails due ${v.expected.send} (+${v.expected.either} either way), must not ${v.expected.never}; delivered ${v.delivered}`,
+    `  committed facts ${report.load.committedFacts}, rolled back ${report.load.rolledBack}; mails due ${v.expected.send} (+${v.expected.either} either way), must not ${v.expected.never}; delivered ${v.delivered}, ${v.digests.delivered} of them digests standing for ${v.digests.members}`,
     `  faults: ${report.faults.filter((f) => f.outcome === 'injected').length} injected (${[...new Set(report.faults.map((f) => f.kind))].join(', ') || 'none'})`,
     `  lost ${v.lost.length} · duplicated ${v.duplicated.length} · unexpected ${v.unexpected.length} · misaddressed ${v.misaddressed.length} · ambiguous resends ${v.ambiguousResends.length}`,
     ...list(

@@ -15,11 +15,16 @@ export function fleetSpecs(
   dbs: FleetDatabases,
   smtp: { readonly host: string; readonly port: number },
   senderEnv: Readonly<Record<string, string>> = {},
+  translatorEnv: Readonly<Record<string, string>> = {},
 ): ServiceSpec[] {
   const relay = 'services/outbox-relay/src/main.ts';
   return [
     { service: 'relay-shop', entry: relay, env: { MONGO_DB: dbs.shop } },
-    { service: 'translator', entry: 'services/translator/src/main.ts', env: { MONGO_DB: dbs.translator } },
+    {
+      service: 'translator',
+      entry: 'services/translator/src/main.ts',
+      env: { MONGO_DB: dbs.translator, ...translatorEnv },
+    },
     { service: 'relay-translator', entry: relay, env: { MONGO_DB: dbs.translator } },
     {
       service: 'sender',

@@ -39,6 +39,7 @@ export function reportMarkdown(report: ChaosReport): string {
     `| mails allowed either way (the customer changed their mind) | ${v.expected.either} |`,
     `| mails that must not be sent | ${v.expected.never} |`,
     `| messages the SMTP server accepted | ${v.delivered} |`,
+    `| digests delivered (mails they stood for) | ${v.digests.delivered} (${v.digests.members}) |`,
     `| lost | ${v.lost.length} |`,
     `| duplicated | ${v.duplicated.length} |`,
     `| unexpected | ${v.unexpected.length} |`,

@@ -66,6 +66,12 @@ export interface MailView {
   /** Held until then (the recipient's quiet hours); null or absent: not held. */
   readonly notBefore?: number | null;
   readonly priority?: 'HIGH' | 'NORMAL' | 'LOW';
+  /** A digest's window and the mail ids of the facts it lists (docs/digests.md); absent otherwise. */
+  readonly digest?: {
+    readonly windowStart: number;
+    readonly windowEnd: number;
+    readonly members: readonly string[];
+  } | null;
   readonly sentAt: number | null;
   readonly attempts: number;
   readonly lastError: string | null;

@@ -67,6 +67,7 @@ export const SAMPLE_EVENTS: { readonly [T in EventType]: EventPayloads[T] } = {
     priority: 'NORMAL',
     requestedAt: t + 10,
     notBefore: null,
+    digest: null,
   },
   MailSent: {
     mailId: 'order-confirmation:o-1001',

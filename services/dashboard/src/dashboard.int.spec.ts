@@ -8,6 +8,7 @@ import {
   AMBIGUOUS_MAIL,
   DEAD_LETTER,
   DEAD_MAIL,
+  DIGEST_MAIL,
   PARKED_MAIL,
   SEED_DAY,
   SEED_NOW,
@@ -247,6 +248,23 @@ describe('the page, in headless Chromium', () => {
     expect(entry).toContain('parked');
     expect(entry).toContain('waiting for customer c-9');
     expect(entry).toContain('rejected at 2026-01-02T00:00:00.000Z');
+  });
+
+  test('a digest shows its window and the mails it stands for; a held mail when it may go', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${base}/#token=${TOKEN}`);
+    await page.waitForSelector('#lag tr');
+    await page.fill('#search', DIGEST_MAIL.mailId);
+    await page.click('#search-form button');
+    await page.waitForSelector('#mail-panel:not([hidden])');
+    const facts = await page.textContent('#mail-facts');
+    expect(facts).toContain('digest of');
+    expect(facts).toContain('shipping-notice:o-701, shipping-notice:o-702');
+    expect(facts).toContain(
+      new Date(DIGEST_MAIL.digest!.windowStart).toISOString().replace('T', ' ').slice(0, 19),
+    );
+    expect(facts).toContain('held until (quiet hours)');
+    expect(facts).toContain('2030-01-02 06:00:00');
   });
 
   test('the dead letters are listed, read-only, with the commands that show and redrive each', async () => {

@@ -151,6 +151,33 @@ export const PARKED_MAIL: MailView = {
   asOf: pos('8'),
 };
 
+/** A digest held for the recipient's quiet hours: its window, its members and the hold are on the page. */
+export const DIGEST_MAIL: MailView = {
+  ...SENT_MAIL,
+  _id: `shipping-digest:c-7:${SEED_NOW - 600_000}`,
+  mailId: `shipping-digest:c-7:${SEED_NOW - 600_000}`,
+  templateId: 'shipping-digest',
+  orderId: null,
+  email: 'dee@example.test',
+  customerId: 'c-7',
+  status: 'requested',
+  correlationId: 'corr-o-701',
+  messageId: null,
+  requestedAt: SEED_NOW - 1_000,
+  notBefore: Date.parse('2030-01-02T06:00:00Z'),
+  priority: 'NORMAL',
+  digest: {
+    windowStart: SEED_NOW - 600_000,
+    windowEnd: SEED_NOW - 1_000,
+    members: ['shipping-notice:o-701', 'shipping-notice:o-702'],
+  },
+  sentAt: null,
+  attempts: 0,
+  timeline: [{ ...SENT_MAIL.timeline[0]!, eventId: 'ev-digest-7', correlationId: 'corr-o-701' }],
+  updatedAt: SEED_NOW - 1_000,
+  asOf: pos('9'),
+};
+
 export const DEAD_LETTER: DeadLetterView = {
   _id: 'orders.events.dlq:0:4',
   dlqTopic: 'orders.events.dlq',
@@ -175,7 +202,9 @@ export async function seedReadModels(db: Db): Promise<void> {
     retired: [],
     switchedAt: SEED_NOW - 60_000,
   });
-  await db.collection<MailView>(names.mails).insertMany([SENT_MAIL, DEAD_MAIL, AMBIGUOUS_MAIL, PARKED_MAIL]);
+  await db
+    .collection<MailView>(names.mails)
+    .insertMany([SENT_MAIL, DEAD_MAIL, AMBIGUOUS_MAIL, PARKED_MAIL, DIGEST_MAIL]);
   await db.collection<OrderView>(names.orders).insertOne({
     _id: 'o-300',
     orderId: 'o-300',

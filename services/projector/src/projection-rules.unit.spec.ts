@@ -104,6 +104,34 @@ describe('project', () => {
     expect(after.templateDays.find((d) => d.latencyMs !== undefined)?.latencyMs).toBe(500);
   });
 
+  test('a digest shows its window and members, and belongs to no order (its id names a customer)', () => {
+    const digest = {
+      windowStart: 1_000,
+      windowEnd: 61_000,
+      members: ['shipping-notice:o-1', 'shipping-notice:o-2'],
+    };
+    const id = 'shipping-digest:c-42:1000';
+    const { mails, orders } = run([
+      record('MailRequested', {
+        mailId: id,
+        templateId: 'shipping-digest',
+        templateData: '{"items":[]}',
+        digest,
+      }),
+      record('MailSent', { mailId: id, attempt: 1, sentAt: 62_000 }),
+    ]);
+    expect(mails.get(id)).toMatchObject({
+      digest,
+      orderId: null,
+      templateId: 'shipping-digest',
+      status: 'sent',
+    });
+    expect(mails.get(id)?.timeline.find((t) => t.type === 'requested')?.reason).toBe(
+      'digest of 2 (shipping-notice:o-1, shipping-notice:o-2) from 1970-01-01T00:00:01.000Z to 1970-01-01T00:01:01.000Z',
+    );
+    expect([...orders.keys()]).toEqual([]);
+  });
+
   test('any interleaving of the topics gives the same projections', () => {
     const records = [record('OrderPlaced'), requested(), failedRetryable(), sent(), record('MailDelivered')];
     const inOrder = run(records).comparable;

@@ -44,6 +44,7 @@ export function lifecycleEvents(prefix: string, orders: number, t0: number): Tes
           attachments: [],
           priority: 'NORMAL',
           notBefore: null,
+          digest: null,
           requestedAt: at + offset,
         },
       });

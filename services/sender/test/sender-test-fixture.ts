@@ -89,6 +89,7 @@ export async function createSenderFixture(partitions = 3) {
         priority: 'NORMAL',
         requestedAt: Date.now(),
         notBefore: null,
+        digest: null,
         ...change,
       };
     },

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { baseServiceEnvSchema, consumerFetchEnv } from '@mailfleet/config';
 import type { KindDelivery } from './domain/decisions';
+import { DIGEST_KINDS, parseWindowSpec, type DigestRule, type WindowSpec } from './domain/digests';
 import { isKnownTimeZone, parseQuietHours } from './domain/quiet-hours';
 import { MAIL_KINDS, type MailKind } from './domain/translator-state';
 
@@ -23,6 +24,31 @@ const kindList = () =>
         }),
       ),
     );
+
+/** `kind=window,…`: the kinds collected into digests (DIGEST_KINDS) and their windows. */
+const digestList = z.string().transform((text, ctx) => {
+  const out: { kind: MailKind; window: WindowSpec }[] = [];
+  for (const entry of text
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean)) {
+    const [kind = '', window = ''] = entry.split('=').map((p) => p.trim());
+    if (DIGEST_KINDS[kind as MailKind] === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `${JSON.stringify(kind)} cannot be collected into a digest (can: ${Object.keys(DIGEST_KINDS).join(', ')})`,
+      });
+      return z.NEVER;
+    }
+    try {
+      out.push({ kind: kind as MailKind, window: parseWindowSpec(window) });
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      return z.NEVER;
+    }
+  }
+  return out;
+});
 
 /** `kind=PRIORITY,…`: the kinds whose priority is not NORMAL. */
 const priorityMap = z.string().transform((text, ctx) => {
@@ -94,9 +120,18 @@ export const translatorEnvSchema = baseServiceEnvSchema.extend({
       }
     }),
   /** The kinds quiet hours hold back (not HIGH-priority ones, whatever this says). */
-  TRANSLATOR_QUIET_KINDS: kindList().default(['shipping-notice']),
+  TRANSLATOR_QUIET_KINDS: kindList().default(['shipping-notice', 'shipping-digest']),
   /** Kinds whose priority is not NORMAL, e.g. cancellation-notice=HIGH. */
   TRANSLATOR_PRIORITIES: priorityMap.default({}),
+  /** Kinds collected into digests, each with its window: shipping-notice=10m or shipping-notice=daily@08:00. */
+  TRANSLATOR_DIGESTS: digestList.default([]),
+  /** What a digest window with a single fact sends: that fact's own mail (own) or a digest of one. */
+  TRANSLATOR_DIGEST_SINGLE: z.enum(['own', 'digest']).default('own'),
+  /** Test-only: die (kill -9) inside the transaction that closes a digest window, before it commits. */
+  TRANSLATOR_CRASH_CLOSING_DIGEST: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
   /** The time zone of a customer whose facts name none, or one this runtime does not know. */
   TRANSLATOR_DEFAULT_TIME_ZONE: z
     .string()
@@ -118,3 +153,12 @@ export const deliveryPolicy = (config: TranslatorConfig): Record<MailKind, KindD
       },
     ]),
   ) as Record<MailKind, KindDelivery>;
+
+/** The digest rules, from the configuration. */
+export const digestRules = (config: TranslatorConfig): DigestRule[] =>
+  config.TRANSLATOR_DIGESTS.map(({ kind, window }) => ({
+    kind,
+    digestKind: DIGEST_KINDS[kind] as MailKind,
+    window,
+    singleAsItself: config.TRANSLATOR_DIGEST_SINGLE === 'own',
+  }));

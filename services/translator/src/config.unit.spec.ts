@@ -1,5 +1,5 @@
 import { loadConfig, type ConfigError } from '@mailfleet/config';
-import { deliveryPolicy, translatorEnvSchema } from './config';
+import { deliveryPolicy, digestRules, translatorEnvSchema } from './config';
 
 const load = (env: Record<string, string>) => loadConfig('translator', translatorEnvSchema, env);
 const problemsOf = (env: Record<string, string>) => {
@@ -20,6 +20,7 @@ describe('translator configuration: quiet hours and priorities', () => {
       'order-confirmation': { priority: 'NORMAL', quietHours: false },
       'shipping-notice': { priority: 'NORMAL', quietHours: true },
       'cancellation-notice': { priority: 'NORMAL', quietHours: false },
+      'shipping-digest': { priority: 'NORMAL', quietHours: true },
     });
   });
 
@@ -35,6 +36,7 @@ describe('translator configuration: quiet hours and priorities', () => {
       'order-confirmation': { priority: 'LOW', quietHours: false },
       'shipping-notice': { priority: 'NORMAL', quietHours: true },
       'cancellation-notice': { priority: 'HIGH', quietHours: true },
+      'shipping-digest': { priority: 'NORMAL', quietHours: false },
     });
   });
 
@@ -57,5 +59,29 @@ describe('translator configuration: quiet hours and priorities', () => {
         expect.stringMatching(/^TRANSLATOR_DEFAULT_TIME_ZONE: "Berlin" is not an IANA time zone/),
       ]),
     );
+  });
+
+  test('digest rules: a kind that can be collected, with its window', () => {
+    const config = load({
+      TRANSLATOR_DIGESTS: 'shipping-notice=daily@08:00',
+      TRANSLATOR_DIGEST_SINGLE: 'digest',
+    });
+    expect(digestRules(config)).toEqual([
+      {
+        kind: 'shipping-notice',
+        digestKind: 'shipping-digest',
+        window: { type: 'daily', minute: 480 },
+        singleAsItself: false,
+      },
+    ]);
+    expect(digestRules(load({}))).toEqual([]);
+    expect(problemsOf({ TRANSLATOR_DIGESTS: 'order-confirmation=10m' })).toEqual([
+      expect.stringMatching(
+        /^TRANSLATOR_DIGESTS: "order-confirmation" cannot be collected into a digest \(can: shipping-notice\)/,
+      ),
+    ]);
+    expect(problemsOf({ TRANSLATOR_DIGESTS: 'shipping-notice=soon' })).toEqual([
+      expect.stringMatching(/^TRANSLATOR_DIGESTS: a digest window is a duration/),
+    ]);
   });
 });

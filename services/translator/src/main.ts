@@ -5,8 +5,10 @@ import { consumerFetch } from '@mailfleet/config';
 import { fleetTopics } from '@mailfleet/contracts';
 import { ConsumerRunner } from '@mailfleet/kafka';
 import { CustomersWatermark } from './adapters/customers-watermark';
+import { DigestWindowStore } from './adapters/digest-window-store';
 import { TranslatorStore } from './adapters/translator-store';
-import { deliveryPolicy, translatorEnvSchema } from './config';
+import { deliveryPolicy, digestRules, translatorEnvSchema } from './config';
+import { runDigestCloser } from './handlers/digest-closer';
 import { runParkedSweeps } from './handlers/parked-sweeps';
 import { sweepParkedMails } from './handlers/parked-mail-sweep';
 import { createTranslatorBatchHandler } from './handlers/translator-batch';
@@ -28,6 +30,8 @@ async function main(): Promise<void> {
   const db = mongo.db(config.MONGO_DB);
   const store = new TranslatorStore(db);
   await store.ensureIndexes();
+  const digestWindows = new DigestWindowStore(db);
+  await digestWindows.ensureIndexes();
   const codec = await clients.codec([orders, customers, requested, events]);
   const admin = await clients.admin();
   // Filled in once the runner exists; until then this process has finished nothing itself.
@@ -43,6 +47,7 @@ async function main(): Promise<void> {
   const deps: TranslatorDeps = {
     client: mongo,
     store,
+    digestWindows,
     outbox: await serviceOutbox(db, codec),
     policy: {
       locales: config.TRANSLATOR_LOCALES,
@@ -53,10 +58,12 @@ async function main(): Promise<void> {
         'order-confirmation': config.TRANSLATOR_TEMPLATE_VERSION,
         'shipping-notice': config.TRANSLATOR_TEMPLATE_VERSION,
         'cancellation-notice': config.TRANSLATOR_TEMPLATE_VERSION,
+        'shipping-digest': config.TRANSLATOR_TEMPLATE_VERSION,
       },
       delivery: deliveryPolicy(config),
       quietHours: config.TRANSLATOR_QUIET_HOURS,
       defaultTimeZone: config.TRANSLATOR_DEFAULT_TIME_ZONE,
+      digests: digestRules(config),
     },
     topics: { requested, events },
     metrics: createTranslatorMetrics(boot.metrics, store),
@@ -64,6 +71,7 @@ async function main(): Promise<void> {
     now: () => new Date(),
     newId: uuidv7,
     customersWatermark,
+    crashClosingDigest: config.TRANSLATOR_CRASH_CLOSING_DIGEST,
   };
   const runner = new ConsumerRunner({
     kafka: clients.kafka,
@@ -89,8 +97,11 @@ async function main(): Promise<void> {
     logger,
   );
   deps.onParked = sweeps.parked;
-  // Registered last, so it runs first: the sweep in hand finishes before the consumer and MongoDB stop.
-  boot.onShutdown(() => sweeps.done);
+  const closer = runDigestCloser(deps, config.TRANSLATOR_IDLE_SWEEP_MS, boot.signal, logger);
+  deps.onDigestOpened = closer.opened;
+  // Registered last, so they run first: the sweep and the closing in hand finish before the consumer and
+  // MongoDB stop.
+  boot.onShutdown(() => Promise.all([sweeps.done, closer.done]).then(() => undefined));
   logger.info(
     { group: config.CONSUMER_GROUP, topics: [orders.name, customers.name], db: config.MONGO_DB },
     'translating',

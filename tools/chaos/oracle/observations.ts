@@ -6,7 +6,7 @@ import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
 import type { Db } from 'mongodb';
 import type { CommittedFact } from './expected-mails';
-import type { DeadLetter, DeliveredMail } from './verdict';
+import type { DeadLetter, DeliveredMail, DigestInfo } from './verdict';
 
 const header = (m: KafkaMessage, name: string): string | undefined => {
   const v = m.headers?.[name];
@@ -140,6 +140,32 @@ export async function senderReports(brokers: readonly string[], registryUrl: str
     else if (payload.errorClass === 'ambiguous') ambiguous.add(payload.mailId);
   });
   return { ambiguous, dead };
+}
+
+/** The digests the translator requested, from mail.requested (a record published twice counts once). */
+export async function digestsRequested(
+  brokers: readonly string[],
+  registryUrl: string,
+  topic: string,
+): Promise<Map<string, DigestInfo>> {
+  const registry = new SchemaRegistry({ host: registryUrl });
+  const digests = new Map<string, DigestInfo>();
+  await readTopicsToEnd(brokers, [topic], async (_t, m) => {
+    if (header(m, 'event-type') !== 'MailRequested') return;
+    const p = (await registry.decode(m.value!)) as {
+      mailId: string;
+      recipient: { customerId: string };
+      digest: { windowStart: number | Date; windowEnd: number | Date; members: string[] } | null;
+    };
+    if (p.digest)
+      digests.set(p.mailId, {
+        customerId: p.recipient.customerId,
+        windowStart: Number(p.digest.windowStart),
+        windowEnd: Number(p.digest.windowEnd),
+        members: p.digest.members,
+      });
+  });
+  return digests;
 }
 
 /** Every dead letter on the given DLQ topics, by source topic, key and consumer group. */

@@ -16,6 +16,14 @@ export interface DeadLetter {
   readonly group: string;
 }
 
+/** A digest the translator requested (mail.requested): the facts' mails it stands for, and its window. */
+export interface DigestInfo {
+  readonly customerId: string;
+  readonly windowStart: number;
+  readonly windowEnd: number;
+  readonly members: readonly string[];
+}
+
 export interface Observations {
   /** Every message the SMTP server accepted during the run. */
   readonly delivered: readonly DeliveredMail[];
@@ -28,11 +36,15 @@ export interface Observations {
   readonly outboxLeft: Readonly<Record<string, number>>;
   /** Differences between the live projection and a from-scratch rebuild (empty when equal). */
   readonly projectionDiffs: readonly string[];
+  /** Digests by mail id: a delivered digest counts as one delivery of each of its members. */
+  readonly digests?: ReadonlyMap<string, DigestInfo>;
 }
 
 export interface Verdict {
   readonly expected: { readonly send: number; readonly either: number; readonly never: number };
   readonly delivered: number;
+  /** Digests delivered, and how many facts' mails they stood for. */
+  readonly digests: { readonly delivered: number; readonly members: number };
   /** Must be sent, never arrived. */
   readonly lost: readonly string[];
   /** Arrived more than once without a documented ambiguous outcome. */
@@ -63,6 +75,23 @@ export function judge(
   const byMail = new Map<string, DeliveredMail[]>();
   for (const d of observed.delivered) byMail.set(d.mailId, [...(byMail.get(d.mailId) ?? []), d]);
 
+  // A digest stands for its members' mails: each of its deliveries is one of each member's. One window
+  // per customer at a time: two digests of a customer whose windows overlap are a duplicate.
+  const digests = observed.digests ?? new Map<string, DigestInfo>();
+  const viaDigest = new Map<string, { digestId: string; copy: DeliveredMail }[]>();
+  const byCustomer = new Map<string, [string, DigestInfo][]>();
+  let digestsDelivered = 0;
+  let digestMembers = 0;
+  for (const [digestId, info] of digests) {
+    const copies = byMail.get(digestId) ?? [];
+    if (copies.length === 0) continue;
+    digestsDelivered++;
+    digestMembers += info.members.length;
+    for (const m of info.members)
+      viaDigest.set(m, [...(viaDigest.get(m) ?? []), ...copies.map((copy) => ({ digestId, copy }))]);
+    byCustomer.set(info.customerId, [...(byCustomer.get(info.customerId) ?? []), [digestId, info]]);
+  }
+
   const lost: string[] = [];
   const duplicated: string[] = [];
   const ambiguousResends: string[] = [];
@@ -71,7 +100,11 @@ export function judge(
   const counts = { send: 0, either: 0, never: 0 };
   for (const e of expected.values()) {
     counts[e.must]++;
-    const copies = byMail.get(e.mailId) ?? [];
+    const own = byMail.get(e.mailId) ?? [];
+    const digested = viaDigest.get(e.mailId) ?? [];
+    const copies = [...own, ...digested.map((d) => d.copy)];
+    const ambiguous =
+      observed.ambiguous.has(e.mailId) || digested.some((d) => observed.ambiguous.has(d.digestId));
     if (e.must === 'never') {
       if (copies.length > 0) unexpected.push(`${e.mailId} (${e.why})`);
       continue;
@@ -80,18 +113,39 @@ export function judge(
       lost.push(observed.dead.has(e.mailId) ? `${e.mailId} (dead-lettered by the sender)` : e.mailId);
     // The sender resends an ambiguous mail at most once (SENDER_AMBIGUOUS_MAX_RESENDS=1): two copies at most.
     if (copies.length > 1)
-      (observed.ambiguous.has(e.mailId) && copies.length <= 2 ? ambiguousResends : duplicated).push(
-        `${e.mailId} ×${copies.length}`,
+      (ambiguous && copies.length <= 2 ? ambiguousResends : duplicated).push(
+        `${e.mailId} ×${copies.length}${digested.length > 0 ? ` (in ${[...new Set(digested.map((d) => d.digestId))].join(', ')})` : ''}`,
       );
     const allowed = new Set(e.addresses.map(lower));
-    for (const c of copies) {
+    // A digest goes to the address its latest fact was decided with: checked below against all of them.
+    for (const c of own) {
       const wrong = c.recipients.filter((r) => !allowed.has(lower(r)));
       if (wrong.length > 0 || c.recipients.length !== 1)
         misaddressed.push(`${e.mailId} to ${c.recipients.join(', ')} (allowed: ${[...allowed].join(', ')})`);
     }
   }
   for (const mailId of byMail.keys())
-    if (!expected.has(mailId)) unexpected.push(`${mailId} (no committed fact calls for it)`);
+    if (!expected.has(mailId) && !digests.has(mailId))
+      unexpected.push(`${mailId} (no committed fact calls for it)`);
+  for (const [digestId, info] of digests) {
+    const copies = byMail.get(digestId) ?? [];
+    if (copies.length === 0) continue;
+    const members = info.members.map((m) => expected.get(m));
+    const never = info.members.filter((_, i) => members[i]?.must !== 'send' && members[i]?.must !== 'either');
+    if (never.length > 0) unexpected.push(`${digestId} lists ${never.join(', ')}, which must not be sent`);
+    const allowed = new Set(members.flatMap((e) => (e && e.must !== 'never' ? e.addresses.map(lower) : [])));
+    for (const c of copies) {
+      const wrong = c.recipients.filter((r) => !allowed.has(lower(r)));
+      if (wrong.length > 0 || c.recipients.length !== 1)
+        misaddressed.push(`${digestId} to ${c.recipients.join(', ')} (allowed: ${[...allowed].join(', ')})`);
+    }
+  }
+  for (const list of byCustomer.values()) {
+    const sorted = [...list].sort((a, b) => a[1].windowStart - b[1].windowStart);
+    for (let i = 1; i < sorted.length; i++)
+      if (sorted[i]![1].windowStart < sorted[i - 1]![1].windowEnd)
+        duplicated.push(`digest windows overlap: ${sorted[i - 1]![0]} and ${sorted[i]![0]}`);
+  }
 
   const seen = new Set(observed.deadLetters.map((d) => `${d.topic}|${d.key}|${d.group}`));
   const wanted = new Set(poison);
@@ -112,6 +166,7 @@ export function judge(
   return {
     expected: counts,
     delivered: observed.delivered.length,
+    digests: { delivered: digestsDelivered, members: digestMembers },
     lost,
     duplicated,
     ambiguousResends,

@@ -84,3 +84,66 @@ test('a second copy after an ambiguous outcome is the documented resend, reporte
   );
   expect(v).toMatchObject({ ok: true, duplicated: [], ambiguousResends: ['m-send ×2'] });
 });
+
+describe('digests', () => {
+  const digest = (customerId: string, windowStart: number, windowEnd: number, members: string[]) =>
+    ({ customerId, windowStart, windowEnd, members }) as const;
+
+  test('a delivered digest is one delivery of each member; its own id is not unexpected', () => {
+    const v = judge(
+      expected,
+      observed({
+        delivered: [mail('d-1')],
+        digests: new Map([['d-1', digest('c', 0, 10, ['m-send', 'm-either'])]]),
+      }),
+      [],
+    );
+    expect(v).toMatchObject({ ok: true, lost: [], duplicated: [], unexpected: [], misaddressed: [] });
+    expect(v.digests).toEqual({ delivered: 1, members: 2 });
+  });
+
+  test('a member sent on its own and in a digest, a digest sent twice, or overlapping windows: duplicates', () => {
+    const v = judge(
+      expected,
+      observed({
+        delivered: [mail('m-send'), mail('d-1'), mail('d-2'), mail('d-2')],
+        digests: new Map([
+          ['d-1', digest('c', 0, 10, ['m-send'])],
+          ['d-2', digest('c', 5, 15, ['m-either'])],
+        ]),
+      }),
+      [],
+    );
+    expect(v.ok).toBe(false);
+    expect(v.duplicated).toEqual([
+      'm-send ×2 (in d-1)',
+      'm-either ×2 (in d-2)',
+      'digest windows overlap: d-1 and d-2',
+    ]);
+  });
+
+  test('a digest listing a mail that must not be sent, or to an address none of its members allows', () => {
+    const v = judge(
+      expected,
+      observed({
+        delivered: [mail('d-1', 'eve@evil.test'), mail('m-either')],
+        digests: new Map([['d-1', digest('c', 0, 10, ['m-send', 'm-never'])]]),
+      }),
+      [],
+    );
+    expect(v.unexpected).toEqual(['m-never (opted out)', 'd-1 lists m-never, which must not be sent']);
+    expect(v.misaddressed).toEqual(['d-1 to eve@evil.test (allowed: a@x.test)']);
+  });
+
+  test('a digest not delivered covers nothing: its members are lost', () => {
+    const v = judge(
+      expected,
+      observed({
+        delivered: [mail('m-either')],
+        digests: new Map([['d-1', digest('c', 0, 10, ['m-send'])]]),
+      }),
+      [],
+    );
+    expect(v.lost).toEqual(['m-send']);
+  });
+});

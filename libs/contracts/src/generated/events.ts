@@ -140,6 +140,16 @@ export interface AttachmentRef {
 /** How urgently the mail should go out. */
 export type MailPriority = 'HIGH' | 'NORMAL' | 'LOW';
 
+/** The window a digest mail collects its facts from. */
+export interface DigestWindow {
+  /** When the window opened (UTC epoch milliseconds). */
+  readonly windowStart: number;
+  /** When it closed (UTC epoch milliseconds). */
+  readonly windowEnd: number;
+  /** The mail ids of the facts it lists (each would have been a mail of its own), in the order they came. */
+  readonly members: readonly string[];
+}
+
 /** A mail is due (mail.requested, keyed by mailId). Recorded once per business fact by the translator. */
 export interface MailRequested {
   /** Deterministic id derived from the business fact, e.g. order-confirmation:<orderId>; the same fact always gives the same id. */
@@ -162,6 +172,8 @@ export interface MailRequested {
   readonly requestedAt: number;
   /** Not to be sent before this moment (UTC epoch milliseconds): the end of the recipient's quiet hours when the mail became due during them; null to send at once. */
   readonly notBefore: null | number;
+  /** Set on a digest: one mail for several facts of one recipient within a window (docs/digests.md); null otherwise. */
+  readonly digest: null | DigestWindow;
 }
 
 /** Machine-readable reason. */
@@ -774,6 +786,45 @@ export const EVENT_SCHEMAS: { readonly [T in EventType]: object } = {
           },
         ],
         doc: "Not to be sent before this moment (UTC epoch milliseconds): the end of the recipient's quiet hours when the mail became due during them; null to send at once.",
+        default: null,
+      },
+      {
+        name: 'digest',
+        type: [
+          'null',
+          {
+            type: 'record',
+            name: 'DigestWindow',
+            doc: 'The window a digest mail collects its facts from.',
+            fields: [
+              {
+                name: 'windowStart',
+                type: {
+                  type: 'long',
+                  logicalType: 'timestamp-millis',
+                },
+                doc: 'When the window opened (UTC epoch milliseconds).',
+              },
+              {
+                name: 'windowEnd',
+                type: {
+                  type: 'long',
+                  logicalType: 'timestamp-millis',
+                },
+                doc: 'When it closed (UTC epoch milliseconds).',
+              },
+              {
+                name: 'members',
+                type: {
+                  type: 'array',
+                  items: 'string',
+                },
+                doc: 'The mail ids of the facts it lists (each would have been a mail of its own), in the order they came.',
+              },
+            ],
+          },
+        ],
+        doc: 'Set on a digest: one mail for several facts of one recipient within a window (docs/digests.md); null otherwise.',
         default: null,
       },
     ],

@@ -138,6 +138,12 @@ async function showMail(mailId) {
   fact('SMTP Message-ID', m.messageId, true);
   fact('attempts', m.attempts);
   fact('last error', m.lastError);
+  if (m.priority && m.priority !== 'NORMAL') fact('priority', m.priority);
+  if (m.notBefore) fact('held until (quiet hours)', time(m.notBefore));
+  if (m.digest) {
+    fact('digest window', `${time(m.digest.windowStart)} – ${time(m.digest.windowEnd)}`);
+    fact('digest of', m.digest.members.join(', '), true);
+  }
   const requested = m.timeline.find((t) => t.type === 'requested');
   fact('outbox record / MailRequested event', requested ? requested.eventId : null, true);
   fact('data as of', `${m.asOf.topic}[${m.asOf.partition}]@${m.asOf.offset}`, true);

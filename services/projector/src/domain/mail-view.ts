@@ -37,13 +37,21 @@ export interface MailFact {
   readonly counters: readonly TemplateDayIncrement['counts'][];
 }
 
-/** What the timeline says of a request that is not plain: its priority, and a hold for quiet hours. */
-function requestedReason(priority: string, notBefore: number | null): string | null {
+/** What the timeline says of a request that is not plain: a digest's window, its priority, a hold. */
+function requestedReason(
+  priority: string,
+  notBefore: number | null,
+  digest: { windowStart: number; windowEnd: number; members: readonly string[] } | null,
+): string | null {
+  const iso = (ms: number) => new Date(ms).toISOString();
   const parts = [
-    ...(priority === 'NORMAL' ? [] : [`${priority.toLowerCase()} priority`]),
-    ...(notBefore === null
+    ...(digest === null
       ? []
-      : [`held for the recipient's quiet hours until ${new Date(notBefore).toISOString()}`]),
+      : [
+          `digest of ${digest.members.length} (${digest.members.join(', ')}) from ${iso(digest.windowStart)} to ${iso(digest.windowEnd)}`,
+        ]),
+    ...(priority === 'NORMAL' ? [] : [`${priority.toLowerCase()} priority`]),
+    ...(notBefore === null ? [] : [`held for the recipient's quiet hours until ${iso(notBefore)}`]),
   ];
   return parts.length === 0 ? null : parts.join('; ');
 }
@@ -56,7 +64,7 @@ export function mailFact(event: AnyDecodedEvent): MailFact | null {
         type: 'requested',
         status: 'requested',
         at: p.requestedAt,
-        reason: requestedReason(p.priority, p.notBefore),
+        reason: requestedReason(p.priority, p.notBefore, p.digest),
         attempt: null,
         set: {
           templateId: p.templateId,
@@ -66,6 +74,7 @@ export function mailFact(event: AnyDecodedEvent): MailFact | null {
           requestedAt: p.requestedAt,
           notBefore: p.notBefore,
           priority: p.priority,
+          digest: p.digest,
         },
         counters: [{ requested: 1 }],
       };

@@ -7,9 +7,10 @@ import type { ProjectedRecord } from './projected-record';
 /** The mail id's own convention, `<templateId>:<orderId>` (docs/translator.md). */
 export function fromMailId(mailId: string): { templateId: string; orderId: string | null } {
   const i = mailId.indexOf(':');
-  return i > 0
-    ? { templateId: mailId.slice(0, i), orderId: mailId.slice(i + 1) }
-    : { templateId: 'unknown', orderId: null };
+  if (i <= 0) return { templateId: 'unknown', orderId: null };
+  const templateId = mailId.slice(0, i);
+  // A digest's id names a customer and a window, not an order (<kind>-digest:<customerId>:<openedAt>).
+  return { templateId, orderId: templateId.endsWith('-digest') ? null : mailId.slice(i + 1) };
 }
 
 export function orderIdFromTemplateData(json: string): string | null {

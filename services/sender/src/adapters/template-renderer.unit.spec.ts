@@ -20,6 +20,24 @@ describe('templates', () => {
     },
   );
 
+  test('the shipping digest lists every shipment of its window, in en and de', () => {
+    for (const locale of ['en', 'de']) {
+      const mail = renderer.render('shipping-digest', 1, locale, sample('shipping-digest'));
+      expect(mail.subject).toContain('2');
+      for (const part of [mail.text, mail.html]) {
+        expect(part).toContain('o-1001');
+        expect(part).toContain('o-1002');
+        expect(part).toContain('1Z999AA10123456784');
+      }
+      // The second shipment has no tracking link; the first one has.
+      expect(mail.html.match(/<a href=/g)).toHaveLength(1);
+    }
+  });
+
+  test('a digest without its items is refused before sending, naming the variable', () => {
+    expect(() => renderer.render('shipping-digest', 1, 'en', { customerName: 'Ada' })).toThrow(/items/);
+  });
+
   test('money is formatted from minor units in the locale', () => {
     const mail = renderer.render('order-confirmation', 1, 'de', sample('order-confirmation'));
     // Intl puts a no-break space before the euro sign.

@@ -59,6 +59,7 @@ function mailState(name: string | null, email: string, mailId: string, correlati
       priority: 'NORMAL',
       requestedAt: 0,
       notBefore: null,
+      digest: null,
     },
     cause: { eventId: 'e-1', correlationId },
     messageId: messageIdFor(mailId, 'mailfleet.test'),

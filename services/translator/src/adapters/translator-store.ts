@@ -24,9 +24,12 @@ export interface InboxEntry {
 
 export interface LedgerEntry {
   _id: string;
-  outcome: 'requested' | 'suppressed' | 'rejected';
-  eventId: string;
+  /** `digested`: collected into the digest `digest` (whose own entry says how it went out). */
+  outcome: 'requested' | 'suppressed' | 'rejected' | 'digested';
+  /** The event that published the decision; none for a mail collected into a digest. */
+  eventId: string | null;
   decidedAt: Date;
+  digest?: string;
 }
 
 export class TranslatorStore {

@@ -1,4 +1,5 @@
 import type { MailPriority } from '@mailfleet/contracts';
+import type { DigestRule } from './digests';
 import type { QuietHours } from './quiet-hours';
 import type { Cause, MailKind } from './translator-state';
 
@@ -22,6 +23,14 @@ export type MailDecision =
       readonly priority: MailPriority;
       /** Held until then (the end of the recipient's quiet hours); null: send at once. */
       readonly notBefore: number | null;
+      /** The recipient's time zone as used for the decision (a digest window keeps it). */
+      readonly zone?: string;
+      /** A digest's window and the mails it lists (digests.ts). */
+      readonly digest?: {
+        readonly windowStart: number;
+        readonly windowEnd: number;
+        readonly members: readonly string[];
+      };
       readonly cause: Cause;
     }
   | {
@@ -58,6 +67,8 @@ export interface TranslatorPolicy {
   readonly quietHours?: QuietHours | undefined;
   /** The time zone of a customer whose facts carry none (or an unknown one). */
   readonly defaultTimeZone: string;
+  /** The kinds collected into digests, each with its window (empty: none). */
+  readonly digests?: readonly DigestRule[] | undefined;
 }
 
 export interface KindDelivery {

@@ -55,6 +55,8 @@ function templateData(
       };
     case 'cancellation-notice':
       return { ...common, reason: order?.cancelled?.reason };
+    case 'shipping-digest':
+      throw new Error('a shipping digest is made of shipping notices (digests.ts), never due on its own');
     default: {
       const unreachable: never = kind;
       throw new Error(`unknown mail kind ${String(unreachable)}`);
@@ -63,18 +65,18 @@ function templateData(
 }
 
 /**
- * When a mail of `kind` decided at `now` may go: null (at once) unless the kind waits out quiet hours
- * and `now` falls into them in the customer's time zone. A HIGH-priority kind never waits.
+ * When a mail of `kind` for a recipient in `zone`, sent out at `now`, may go: null (at once) unless the
+ * kind waits out quiet hours and `now` falls into them there. A HIGH-priority kind never waits.
  */
-export function notBeforeOf(
+export function notBeforeIn(
   kind: MailKind,
-  customer: CustomerReplica,
+  zone: string,
   policy: TranslatorPolicy,
   now: number,
 ): number | null {
   const delivery = policy.delivery[kind];
   if (!policy.quietHours || !delivery.quietHours || delivery.priority === 'HIGH') return null;
-  return quietHoursEnd(now, recipientZone(customer.timeZone, policy.defaultTimeZone), policy.quietHours);
+  return quietHoursEnd(now, zone, policy.quietHours);
 }
 
 /** `park` when the customer is not known yet; otherwise the final decision for the mail, made at `now`. */
@@ -115,6 +117,7 @@ export function decideMail(
       reason: `customer ${customer.customerId} has a malformed e-mail address (${JSON.stringify(email.slice(0, 80))}: ${problem}); correct it in the customer service`,
     };
   }
+  const zone = recipientZone(customer.timeZone, policy.defaultTimeZone);
   return {
     ...base,
     type: 'request',
@@ -123,6 +126,7 @@ export function decideMail(
     locale: resolveLocale(customer.locale, policy),
     templateData: templateData(intent.kind, customer, order),
     priority: policy.delivery[intent.kind].priority,
-    notBefore: notBeforeOf(intent.kind, customer, policy, now),
+    notBefore: notBeforeIn(intent.kind, zone, policy, now),
+    zone,
   };
 }

@@ -1,6 +1,12 @@
 // What the translator knows, replicated from upstream events (it never asks another service).
 
-export const MAIL_KINDS = ['order-confirmation', 'shipping-notice', 'cancellation-notice'] as const;
+export const MAIL_KINDS = [
+  'order-confirmation',
+  'shipping-notice',
+  'cancellation-notice',
+  // Never due on its own: the digest of several shipping notices (digests.ts).
+  'shipping-digest',
+] as const;
 export type MailKind = (typeof MAIL_KINDS)[number];
 
 /** Where a decision came from: the business fact that made a mail due. */

@@ -39,6 +39,7 @@ export function mailEventOf(
           priority: decision.priority,
           requestedAt: at,
           notBefore: decision.notBefore,
+          digest: decision.digest ? { ...decision.digest, members: [...decision.digest.members] } : null,
         },
       };
     case 'suppress':

@@ -1,8 +1,11 @@
 // Ledger first: of a transaction's decisions, only mails the ledger has not seen are emitted — a mail
-// decided before (by any instance, in any earlier run, or earlier in the same list) never is again.
+// decided before (by any instance, in any earlier run, or earlier in the same list) never is again. New
+// requests of a digest kind are collected into their window instead (digest-collection.ts).
 import type { ClientSession } from 'mongodb';
 import type { MailDecision } from '../domain/decisions';
 import type { LedgerEntry } from '../adapters/translator-store';
+import type { DigestRule, RequestDecision } from '../domain/digests';
+import { collectIntoDigests, digestRuleFor } from './digest-collection';
 import { mailEventOf } from './mail-events';
 import { OUTCOME, type TranslatorDeps } from './translator-deps';
 
@@ -11,10 +14,16 @@ export interface NewDecisions {
   readonly decided: Set<string>;
   readonly ledger: LedgerEntry[];
   readonly events: ReturnType<typeof mailEventOf>[];
+  /** Mails sent out now (a digest closed by a late fact among them; not the ones collected). */
   readonly emitted: MailDecision[];
+  /** Requests collected into a digest window (sent later, with the digest). */
+  readonly digested: MailDecision[];
 }
 
-/** One `$in` read of the ledger; the entries and events of the new decisions, for the caller to write. */
+/**
+ * One `$in` read of the ledger; the entries and events of the new decisions, for the caller to write
+ * (the digest windows they join are written here, in the same session).
+ */
 export async function newDecisions(
   deps: TranslatorDeps,
   session: ClientSession,
@@ -22,14 +31,25 @@ export async function newDecisions(
   at: Date,
 ): Promise<NewDecisions> {
   const decided = await deps.store.decidedAmong(session, [...new Set(decisions.map((d) => d.mailId))]);
-  const fresh: NewDecisions = { decided, ledger: [], events: [], emitted: [] };
+  const fresh: NewDecisions = { decided, ledger: [], events: [], emitted: [], digested: [] };
+  const collected: { decision: RequestDecision; rule: DigestRule }[] = [];
   for (const d of decisions) {
     if (decided.has(d.mailId)) continue;
     decided.add(d.mailId);
+    const rule = digestRuleFor(deps, d);
+    if (rule) {
+      collected.push({ decision: d as RequestDecision, rule });
+      fresh.digested.push(d);
+      continue;
+    }
     const eventId = deps.newId();
     fresh.ledger.push({ _id: d.mailId, outcome: OUTCOME[d.type], eventId, decidedAt: at });
     fresh.events.push(mailEventOf(d, deps.topics, eventId, at));
     fresh.emitted.push(d);
   }
+  const digests = await collectIntoDigests(deps, session, collected, at);
+  fresh.ledger.push(...digests.ledger);
+  fresh.events.push(...digests.events);
+  fresh.emitted.push(...digests.emitted);
   return fresh;
 }

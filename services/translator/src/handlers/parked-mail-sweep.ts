@@ -4,6 +4,7 @@
 import type { MailDecision } from '../domain/decisions';
 import { expireParked, releaseSettled } from '../domain/translate';
 import type { CustomerReplica } from '../domain/translator-state';
+import { countDigested } from './digest-collection';
 import { newDecisions } from './new-decisions';
 import { OUTCOME, type TranslatorDeps } from './translator-deps';
 
@@ -67,9 +68,11 @@ async function sweepCustomers(
   readUntil: number,
 ): Promise<number> {
   let emitted: MailDecision[] = [];
+  let digested: MailDecision[] = [];
   await deps.client.withSession((session) =>
     session.withTransaction(async () => {
       emitted = [];
+      digested = [];
       const at = deps.now();
       const customers = [...(await deps.store.customersById(session, customerIds)).values()];
       const orders = await deps.store.ordersById(
@@ -92,8 +95,10 @@ async function sweepCustomers(
       await deps.store.recordDecided(session, fresh.ledger);
       await deps.outbox.addMany(session, fresh.events);
       emitted = fresh.emitted;
+      digested = fresh.digested;
     }),
   );
+  countDigested(deps, digested);
   for (const d of emitted) {
     deps.metrics.decisions.inc({ outcome: OUTCOME[d.type], kind: d.kind });
     const fields = { mailId: d.mailId, outcome: OUTCOME[d.type], correlationId: d.cause.correlationId };

@@ -11,6 +11,7 @@ import { onCustomerFact, onOrderFact, type CustomerFact, type OrderFact } from '
 import type { Cause, CustomerReplica, OrderReplica, ParkedMail } from '../domain/translator-state';
 import type { InboxEntry } from '../adapters/translator-store';
 import { parkedEventOf } from './mail-events';
+import { countDigested } from './digest-collection';
 import { newDecisions } from './new-decisions';
 import { OUTCOME, type TranslatorDeps } from './translator-deps';
 
@@ -49,11 +50,13 @@ export function createTranslatorBatchHandler(deps: TranslatorDeps): BatchHandler
         : deps.customersWatermark.current();
 
     let emitted: MailDecision[] = [];
+    let digested: MailDecision[] = [];
     let duplicates = 0;
     let parkedDelta = 0;
     await deps.client.withSession((session) =>
       session.withTransaction(async () => {
         emitted = [];
+        digested = [];
         parkedDelta = 0;
         const at = deps.now();
         const now = at.getTime();
@@ -129,8 +132,10 @@ export function createTranslatorBatchHandler(deps: TranslatorDeps): BatchHandler
           ledger,
           events,
           emitted: decidedNow,
+          digested: collectedNow,
         } = await newDecisions(deps, session, decisions, at);
         emitted.push(...decidedNow);
+        digested = collectedNow;
         // A mail parked and decided in the same chunk, or decided before (a replay after the replica was
         // reset parks facts again), needs no notice: its decision says more.
         for (const { mail, customer } of parkings) {
@@ -143,6 +148,7 @@ export function createTranslatorBatchHandler(deps: TranslatorDeps): BatchHandler
       }),
     );
     if (duplicates > 0) deps.metrics.duplicates.inc(duplicates);
+    countDigested(deps, digested);
     if (parkedDelta > 0) {
       deps.onParked?.();
       deps.metrics.parked.inc(parkedDelta);

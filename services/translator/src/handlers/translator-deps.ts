@@ -3,6 +3,7 @@ import type { MongoClient } from 'mongodb';
 import type { Logger } from '@mailfleet/logger';
 import type { Outbox } from '@mailfleet/outbox';
 import type { TranslatorPolicy } from '../domain/decisions';
+import type { DigestWindowStore } from '../adapters/digest-window-store';
 import type { TranslatorStore } from '../adapters/translator-store';
 import type { MailTopics } from './mail-events';
 import type { TranslatorMetrics } from './translator-metrics';
@@ -10,6 +11,7 @@ import type { TranslatorMetrics } from './translator-metrics';
 export interface TranslatorDeps {
   readonly client: MongoClient;
   readonly store: TranslatorStore;
+  readonly digestWindows: DigestWindowStore;
   readonly outbox: Outbox;
   readonly policy: TranslatorPolicy;
   readonly topics: MailTopics;
@@ -21,6 +23,10 @@ export interface TranslatorDeps {
   readonly customersWatermark: { current(): number; refresh(): Promise<number> };
   /** Told whenever a mail is parked, so the sweep looks again soon (it is slow while nothing is parked here). */
   onParked?: () => void;
+  /** Told when a digest window opens, so the closer wakes in time for it (digest-closer.ts). */
+  onDigestOpened?: (closesAt: number) => void;
+  /** Test-only fault injection: die inside the transaction closing a digest window, before it commits. */
+  readonly crashClosingDigest?: boolean;
 }
 
 export const OUTCOME = { request: 'requested', suppress: 'suppressed', reject: 'rejected' } as const;

@@ -7,7 +7,7 @@ export function createTranslatorMetrics(registry: Registry, store: TranslatorSto
   return {
     decisions: new Counter({
       name: 'translator_mails_total',
-      help: 'Mails decided, by outcome (requested, suppressed, rejected) and kind',
+      help: 'Mails decided, by outcome (requested, suppressed, rejected, digested) and kind',
       labelNames: ['outcome', 'kind'],
       registers: [registry],
     }),

@@ -8,11 +8,17 @@ export const policy: TranslatorPolicy = {
   defaultLocale: 'en',
   parkLimitMs: 60 * 60_000,
   settleMs: 2_000,
-  templateVersions: { 'order-confirmation': 1, 'shipping-notice': 1, 'cancellation-notice': 1 },
+  templateVersions: {
+    'order-confirmation': 1,
+    'shipping-notice': 1,
+    'cancellation-notice': 1,
+    'shipping-digest': 1,
+  },
   delivery: {
     'order-confirmation': { priority: 'NORMAL', quietHours: false },
     'shipping-notice': { priority: 'NORMAL', quietHours: true },
     'cancellation-notice': { priority: 'NORMAL', quietHours: true },
+    'shipping-digest': { priority: 'NORMAL', quietHours: true },
   },
   defaultTimeZone: 'UTC',
 };
