@@ -29,6 +29,21 @@ export function loadConfig<S extends z.ZodType>(
   throw new ConfigError(service, problems);
 }
 
+/** What loadConfig would refuse in `env`, one line per problem; empty when it is valid. */
+export function configProblems<S extends z.ZodType>(
+  service: string,
+  schema: S,
+  env: Readonly<Record<string, string | undefined>>,
+): readonly string[] {
+  try {
+    loadConfig(service, schema, env);
+    return [];
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+}
+
 /** True for variable names whose values must never be printed. */
 export function isSecretName(name: string): boolean {
   return /PASS|SECRET|TOKEN|KEY|CREDENTIAL/i.test(name);

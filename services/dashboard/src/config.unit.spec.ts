@@ -1,18 +1,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { loadConfig, type ConfigError } from '@mailfleet/config';
+import { configProblems, loadConfig } from '@mailfleet/config';
 import { dashboardEnvSchema } from './config';
 
 const load = (env: Record<string, string>) => loadConfig('dashboard', dashboardEnvSchema, env);
-const problemsOf = (env: Record<string, string>) => {
-  try {
-    load(env);
-    return [];
-  } catch (err) {
-    return (err as ConfigError).problems;
-  }
-};
+const problemsOf = (env: Record<string, string>) => configProblems('dashboard', dashboardEnvSchema, env);
 
 describe('dashboard configuration', () => {
   test('the token is required, and says how to set it', () => {

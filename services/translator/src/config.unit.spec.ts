@@ -1,15 +1,8 @@
-import { loadConfig, type ConfigError } from '@mailfleet/config';
+import { configProblems, loadConfig } from '@mailfleet/config';
 import { deliveryPolicy, digestRules, translatorEnvSchema } from './config';
 
 const load = (env: Record<string, string>) => loadConfig('translator', translatorEnvSchema, env);
-const problemsOf = (env: Record<string, string>) => {
-  try {
-    load(env);
-    return [];
-  } catch (err) {
-    return (err as ConfigError).problems;
-  }
-};
+const problemsOf = (env: Record<string, string>) => configProblems('translator', translatorEnvSchema, env);
 
 describe('translator configuration: quiet hours and priorities', () => {
   test('by default: no quiet hours, every kind NORMAL, UTC for customers without a zone', () => {

@@ -30,6 +30,17 @@ const request = (orderId: string, priority: RequestDecision['priority'] = 'NORMA
   cause: { eventId: `e-${orderId}`, correlationId: `c-${orderId}` },
 });
 
+/** A window of customer c-1 open from 1 s to 61 s. */
+const window = (members: RequestDecision[]): DigestWindow => ({
+  _id: 'shipping-notice:c-1',
+  customerId: 'c-1',
+  kind: 'shipping-notice',
+  openedAt: 1_000,
+  closesAt: 61_000,
+  zone: 'UTC',
+  members,
+});
+
 test('a request of a collected kind is collected, unless it is HIGH priority; other kinds never are', () => {
   expect(digestRuleFor(deps, request('o-1'))).toBe(rule);
   expect(digestRuleFor(deps, request('o-1', 'HIGH'))).toBeUndefined();
@@ -37,15 +48,6 @@ test('a request of a collected kind is collected, unless it is HIGH priority; ot
 });
 
 test('closing: a digest gets a ledger entry and a MailRequested; a window of one only its own MailRequested', () => {
-  const window = (members: RequestDecision[]): DigestWindow => ({
-    _id: 'shipping-notice:c-1',
-    customerId: 'c-1',
-    kind: 'shipping-notice',
-    openedAt: 1_000,
-    closesAt: 61_000,
-    zone: 'UTC',
-    members,
-  });
   const at = new Date(61_000);
   const both = closingsOf(deps, [window([request('o-1'), request('o-2')]), window([request('o-3')])], at);
   expect(both.ledger.map((l) => [l._id, l.outcome])).toEqual([['shipping-digest:c-1:1000', 'requested']]);
@@ -65,15 +67,7 @@ test('closing: a digest gets a ledger entry and a MailRequested; a window of one
 
 test('a window of a kind no longer collected (digests switched off) still goes out', () => {
   const off = { ...deps, policy: { ...policy, digests: [] } } as unknown as TranslatorDeps;
-  const w: DigestWindow = {
-    _id: 'shipping-notice:c-1',
-    customerId: 'c-1',
-    kind: 'shipping-notice',
-    openedAt: 1_000,
-    closesAt: 61_000,
-    zone: 'UTC',
-    members: [request('o-1'), request('o-2')],
-  };
+  const w = window([request('o-1'), request('o-2')]);
   expect(closingsOf(off, [w], new Date(61_000)).events.map((e) => e.key)).toEqual([
     'shipping-digest:c-1:1000',
   ]);
