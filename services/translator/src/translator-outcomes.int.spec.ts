@@ -1,5 +1,6 @@
 // The translator's other outcomes as a real process: suppressed, rejected and parked-then-expired mails
 // on mail.events, poison in the DLQ, and customer facts read behind order facts.
+import { readFileSync } from 'node:fs';
 import { AssignerProtocol } from 'kafkajs';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { DateTime } from 'luxon';
@@ -11,6 +12,7 @@ import {
   createTestTopics,
   oneItemOrder,
   schemaRegistryUrl,
+  startTcpProxy,
   testTopicSuffix,
   testTopics,
   waitFor,
@@ -282,5 +284,38 @@ test("quiet hours and priority: a quiet kind due during the customer's quiet hou
     ]);
   } finally {
     await requested.stop();
+  }
+});
+
+test('started while the schema registry is unreachable, the translator waits for it instead of crashing, then translates', async () => {
+  const target = new URL(schemaRegistryUrl());
+  const proxy = await startTcpProxy(target.hostname, Number(target.port));
+  const requested = await collectTopic(fleetTopics(f.suffix).mailRequested.name);
+  try {
+    proxy.cut();
+    const translator = await f.startTranslator({ SCHEMA_REGISTRY_URL: `http://127.0.0.1:${proxy.port}` });
+    await waitFor('the translator to notice the registry is away', async () =>
+      readFileSync(translator.logFile, 'utf8').includes('schema registry not reachable at start; retrying')
+        ? true
+        : undefined,
+    );
+    expect(translator.child.exitCode).toBeNull();
+    proxy.restore();
+    await f.shop.shop.registerCustomer({
+      customerId: 'c-wait',
+      email: 'wait@example.test',
+      name: 'W',
+      locale: 'en',
+    });
+    await f.shop.shop.placeOrder(oneItemOrder('o-wait', 'c-wait'));
+    await waitFor(
+      'the order confirmation',
+      async () => requested.records.find((r) => r.key === 'order-confirmation:o-wait'),
+      90_000,
+    );
+    expect(translator.child.exitCode).toBeNull();
+  } finally {
+    await requested.stop();
+    await proxy.close();
   }
 });
