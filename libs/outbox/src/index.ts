@@ -11,3 +11,4 @@ export { selectPublishable } from './publish-order';
 export { DEFAULT_MAX_RECORD_BYTES } from './outbox-writer';
 export { OutboxRecordTooLargeError } from './outbox-errors';
 export { listQuarantined, requeueQuarantined } from './quarantine';
+export { unpublishedCount, unpublishedSummary, type UnpublishedSummary } from './unpublished';

@@ -181,8 +181,8 @@ test('a transaction held open while later ones commit and go out is still publis
   await orders.stop();
 });
 
-test('published records are marked with publishedAt and expire after the configured retention (TTL index)', async () => {
-  await f.startRelay({ retentionSeconds: 120 });
+test('a polling relay marks published records with publishedAt; they expire after the configured retention (TTL index)', async () => {
+  await f.startRelay({ useChangeStream: false, retentionSeconds: 120 });
   const id = await f.shop.shop.placeOrder({ ...SAMPLE_EVENTS.OrderPlaced, orderId: 'o-ttl' });
   await waitFor('the record to be marked', async () => ((await f.pendingCount()) === 0 ? true : undefined));
   const record = await f.shop.db.collection('outbox').findOne({ _id: id as never });
@@ -192,6 +192,37 @@ test('published records are marked with publishedAt and expire after the configu
     key: { publishedAt: 1 },
     expireAfterSeconds: 120,
   });
+});
+
+test('relaying from the change stream writes nothing per record; the retention sweep deletes records past the retention and behind the checkpoint, and keeps quarantined ones', async () => {
+  const outbox = f.shop.db.collection('outbox');
+  const old = await f.shop.shop.placeOrder({ ...SAMPLE_EVENTS.OrderPlaced, orderId: 'o-old' });
+  // An operator's case: a record set aside long ago.
+  const aside = await f.shop.shop.placeOrder({ ...SAMPLE_EVENTS.OrderPlaced, orderId: 'o-aside' });
+  await outbox.updateOne(
+    { _id: aside as never },
+    { $set: { pending: false, quarantined: { reason: 'test', at: new Date() } } },
+  );
+  const orders = await collectTopic(f.topics[0]!.name);
+  try {
+    await f.startRelay({ retentionSeconds: 2, lateCommitMarginMs: 1_000, sweepEveryMs: 500 });
+    await orders.waitForEventIds([old]);
+    // Published, and still pending as written: the relay's only writes are its checkpoints.
+    expect(await outbox.findOne({ _id: old as never })).toMatchObject({ pending: true, publishedAt: null });
+    // A checkpoint moves with the events the stream brings: a later one puts o-old behind the margin.
+    await new Promise((r) => setTimeout(r, 1_500));
+    const fresh = await f.shop.shop.placeOrder({ ...SAMPLE_EVENTS.OrderPlaced, orderId: 'o-fresh' });
+    await orders.waitForEventIds([fresh]);
+    await waitFor(
+      'the old record swept',
+      async () => ((await outbox.countDocuments({ _id: old as never })) === 0 ? true : undefined),
+      20_000,
+    );
+    expect(await outbox.countDocuments({ _id: aside as never })).toBe(1);
+    expect(orders.records.map((r) => r.eventId)).not.toContain(aside);
+  } finally {
+    await orders.stop();
+  }
 });
 
 test('a record Kafka refuses for good is quarantined while the other keys flow; its key waits, in order, until an operator requeues it', async () => {

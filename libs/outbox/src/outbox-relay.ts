@@ -1,13 +1,15 @@
-// The relay core: publishes committed, unpublished records of the shards it leases, in per-key commit
-// order (relay-publisher.ts), and marks them published with each key's position (relay-marks.ts).
-// At least once: a crash between publish and mark publishes again, with the same event id.
+// The relay core: publishes committed records of the shards it leases, in per-key commit order. Two
+// ways, one chosen at start: from the change stream with one checkpoint per round (stream-relay.ts; the
+// default), or — for servers without change streams — by polling for pending records and marking them
+// published with each key's position (relay-marks.ts). At least once either way: a crash between publish
+// and checkpoint or mark publishes again, with the same event id.
 import { randomUUID } from 'node:crypto';
 import type { Db, MongoClient } from 'mongodb';
 import type { Producer } from 'kafkajs';
 import { Registry } from 'prom-client';
 import type { Logger } from '@mailfleet/logger';
 import { backoffDelay, pause } from '@mailfleet/retry';
-import { ChangeStreamWaker, PollingWaker, type Waker } from './change-waker';
+import { PollTimer } from './poll-timer';
 import {
   collectionsFor,
   ensureOutboxIndexes,
@@ -21,6 +23,8 @@ import { RelayMarks } from './relay-marks';
 import { RelayPublisher } from './relay-publisher';
 import { selectPublishable } from './publish-order';
 import { ShardLeases } from './shard-leases';
+import { StreamRelay } from './stream-relay';
+import { unpublishedSummary } from './unpublished';
 
 export interface RelayOptions {
   readonly client: MongoClient;
@@ -33,16 +37,24 @@ export interface RelayOptions {
   readonly instanceId?: string;
   readonly batchSize?: number;
   /**
-   * How long a woken relay waits before it reads, so that records committed together are published
-   * together (Kafka's linger.ms for the outbox): a round costs the same few round trips for 1 record
-   * as for 500.
+   * How long a relay that just published waits before it reads again, so that records committed close
+   * together are published together (Kafka's linger.ms for the outbox): a round costs the same few round
+   * trips for 1 record as for 500.
    */
   readonly lingerMs?: number;
-  /** Sweep interval: the longest a record waits when no change event wakes the relay. */
+  /** Without a change stream: how often the relay looks for new records. */
   readonly pollIntervalMs?: number;
+  /** Relay from the change stream (default); false polls and marks every record (servers without streams). */
   readonly useChangeStream?: boolean;
   readonly leaseMs?: number;
   readonly retentionSeconds?: number;
+  /**
+   * How much later than its createdAt a record may commit (more than MongoDB's transaction lifetime plus
+   * the writers' clock skew): retention and recovery after lost stream history keep this much. 5 minutes.
+   */
+  readonly lateCommitMarginMs?: number;
+  /** How often the retention sweep runs (change-stream relaying). 10 minutes. */
+  readonly sweepEveryMs?: number;
   /** Test-only fault injection: wait this long between publishing and marking (makes the crash window reachable). */
   readonly pauseAfterPublishMs?: number;
   readonly now?: () => Date;
@@ -58,13 +70,13 @@ export class OutboxRelay {
   private readonly leases: ShardLeases;
   private readonly metrics: RelayMetrics;
   private readonly now: () => Date;
-  private waker: Waker | undefined;
+  private waker: PollTimer | undefined;
+  private stream: StreamRelay | undefined;
   private running = false;
   /** Aborted by stop(): a linger or a backoff in hand ends at once. */
   private stopping = new AbortController();
   private loop: Promise<void> | undefined;
   private lastLeaseCheck = 0;
-  private lastShardsKey = '';
   private healthy = false;
   /** The last round read a full batch: more may be waiting without a wake-up of their own. */
   private lastRoundFull = false;
@@ -84,7 +96,7 @@ export class OutboxRelay {
     });
     this.metrics = createRelayMetrics(
       options.metrics ?? new Registry(),
-      this.records,
+      () => unpublishedSummary(options.db, options.collectionPrefix),
       () => this.leases.validShards().size,
     );
     const { db, logger, producer } = options;
@@ -108,15 +120,32 @@ export class OutboxRelay {
       this.collections,
       this.options.retentionSeconds ?? 7 * 24 * 3600,
     );
-    this.waker =
-      this.options.useChangeStream === false
-        ? new PollingWaker()
-        : new ChangeStreamWaker(this.records as never, this.options.logger, () =>
-            this.metrics.streamErrors.inc(),
-          );
     this.running = true;
     this.stopping = new AbortController();
-    this.loop = this.run();
+    if (this.options.useChangeStream === false) {
+      this.waker = new PollTimer();
+      this.loop = this.run();
+      return;
+    }
+    const leaseMs = this.options.leaseMs ?? 10_000;
+    this.stream = new StreamRelay({
+      client: this.options.client,
+      db: this.options.db,
+      collections: this.collections,
+      leases: this.leases,
+      publisher: this.publisher,
+      metrics: this.metrics,
+      logger: this.options.logger,
+      now: this.now,
+      batchSize: this.options.batchSize ?? 500,
+      maxAwaitMs: Math.min(10_000, Math.floor(leaseMs / 3)),
+      retentionSeconds: this.options.retentionSeconds ?? 7 * 24 * 3600,
+      lateCommitMarginMs: this.options.lateCommitMarginMs ?? 5 * 60_000,
+      sweepEveryMs: this.options.sweepEveryMs ?? 10 * 60_000,
+      pauseAfterPublishMs: this.options.pauseAfterPublishMs,
+      stage: (name, fn) => this.stage(name, fn),
+    });
+    this.loop = this.runStream(this.stream);
   }
 
   /** Finishes the round in hand, gives the leases back (so another relay takes over at once) and stops. */
@@ -124,46 +153,71 @@ export class OutboxRelay {
     this.running = false;
     this.stopping.abort();
     await this.waker?.close();
+    await this.stream?.close();
     await this.loop;
     await this.leases
       .releaseAll()
       .catch((err: unknown) => this.options.logger.warn({ err }, 'could not release leases'));
   }
 
+  /** Change-stream relaying: keep the leases, read, publish, checkpoint; a failed round starts over. */
+  private async runStream(stream: StreamRelay): Promise<void> {
+    const leaseEvery = Math.floor((this.options.leaseMs ?? 10_000) / 3);
+    let failures = 0;
+    let busy = false;
+    while (this.running) {
+      try {
+        if (stream.leasesChanged || Date.now() - this.lastLeaseCheck >= leaseEvery) {
+          await this.stage('lease', () => this.leases.maintain());
+          this.lastLeaseCheck = Date.now();
+          stream.leasesChanged = false;
+          // MongoDB answers; a round that waits on the stream for long is no sign of trouble.
+          this.healthy = failures === 0 || this.healthy;
+        }
+        if (busy && this.options.lingerMs) await pause(this.options.lingerMs, this.stopping.signal);
+        if (!this.running) break;
+        const untilLease = Math.max(50, leaseEvery - (Date.now() - this.lastLeaseCheck));
+        const valid = this.leases.validShards();
+        const taken = await stream.round(valid, untilLease, this.stopping.signal);
+        if (valid.size === 0) await pause(untilLease, this.stopping.signal);
+        busy = taken > 0;
+        this.healthy = true;
+        failures = 0;
+      } catch (err) {
+        this.healthy = false;
+        busy = false;
+        this.metrics.streamErrors.inc();
+        await stream.reset();
+        if (!this.running) break;
+        const delay = backoffDelay(failures++, ROUND_BACKOFF);
+        this.options.logger.warn(
+          { err, retryInMs: delay },
+          'relay round failed; retrying from the checkpoints',
+        );
+        await pause(delay, this.stopping.signal);
+      }
+    }
+  }
+
+  /** Polling relaying: keep the leases, fetch pending records, publish, mark. */
   private async run(): Promise<void> {
     const leaseEvery = Math.floor((this.options.leaseMs ?? 10_000) / 3);
     let failures = 0;
     let woken = true;
-    let quietRounds = 0;
     while (this.running) {
       try {
         if (Date.now() - this.lastLeaseCheck >= leaseEvery) {
           await this.stage('lease', () => this.leases.maintain());
           this.lastLeaseCheck = Date.now();
         }
-        // With a change stream open, a round that was not woken by an insert and whose shards did not
-        // change only keeps the leases; the sweep that guarantees progress (a missed wake-up, a record
-        // requeued from quarantine) still runs every third such round.
-        const shardsKey = [...this.leases.validShards().keys()].join(',');
-        const sweep =
-          woken || !this.waker?.streaming || shardsKey !== this.lastShardsKey || quietRounds % 3 === 0;
-        this.lastShardsKey = shardsKey;
         if (woken && this.options.lingerMs) await pause(this.options.lingerMs, this.stopping.signal);
-        this.waker?.consume();
-        const published = sweep ? await this.relayOnce() : 0;
-        quietRounds = woken || published > 0 ? 0 : quietRounds + 1;
+        const published = await this.relayOnce();
         this.healthy = true;
         failures = 0;
-        // A round that found records is followed by another (after the linger) without waiting for a
-        // wake-up: under load the relay goes round to round and spends no getMore on the stream; the
-        // first round that finds nothing goes back to waiting. Without a change stream, the poll
-        // interval is how soon a new record is seen.
-        woken = true;
-        if (!this.lastRoundFull && published === 0)
-          woken =
-            (await this.waker?.wait(
-              this.waker.streaming ? leaseEvery : Math.min(this.options.pollIntervalMs ?? 1_000, leaseEvery),
-            )) ?? true;
+        // A round that found records is followed by another (after the linger) without waiting; the
+        // first that finds nothing waits for the poll interval.
+        woken = this.lastRoundFull || published > 0;
+        if (!woken) await this.waker?.wait(Math.min(this.options.pollIntervalMs ?? 1_000, leaseEvery));
       } catch (err) {
         this.healthy = false;
         const delay = backoffDelay(failures++, ROUND_BACKOFF);
@@ -185,7 +239,7 @@ export class OutboxRelay {
     }
   }
 
-  /** One round: fetch, publish, mark. Returns how many records were published. */
+  /** One polling round: fetch, publish, mark. Returns how many records were published. */
   async relayOnce(): Promise<number> {
     this.lastRoundFull = false;
     const shards = this.leases.validShards();
@@ -218,7 +272,7 @@ export class OutboxRelay {
     const batch = selectPublishable(candidates, counters);
     if (batch.length === 0) return 0;
 
-    const published = await this.stage('publish', () => this.publisher.publish(batch));
+    const { published } = await this.stage('publish', () => this.publisher.publish(batch));
     if (published.length === 0) return 0;
     const publishedAt = this.now();
     for (const r of published)

@@ -104,8 +104,9 @@ test("a writer's own aggregate versions are the records' seqs: no counter round 
   try {
     await orders.waitForEventIds([placed, shipped]);
     await waitFor('the outbox to be marked', async () => ((await f.pendingCount()) === 0 ? true : undefined));
-    // The mark created the key's published position: a relay that starts afresh continues from it.
-    expect(await counters.findOne({})).toMatchObject({ publishedSeq: 2 });
+    // Relaying from the change stream writes no per-key position either: a relay that starts afresh
+    // continues from the shards' checkpoints, so nothing goes out twice.
+    expect(await counters.countDocuments({})).toBe(0);
     await first.stop();
     const cancelled = await f.shop.shop.cancelOrder('o-v', 'c-1', 'changed my mind');
     await f.startRelay();
@@ -127,7 +128,7 @@ test('versions that are not whole numbers from 1, or a key with and without them
   expect(await f.shop.db.collection('outbox').countDocuments({})).toBe(0);
 });
 
-test("a relay that crashed between a mark's two writes (key position written, records still pending) publishes them again and the key goes on", async () => {
+test("a polling relay that crashed between a mark's two writes (key position written, records still pending) publishes them again and the key goes on", async () => {
   const orders = await collectTopic(f.topics[0]!.name);
   const placed = await f.shop.shop.placeOrder({ ...SAMPLE_EVENTS.OrderPlaced, orderId: 'o-crash' });
   const shipped = await f.shop.shop.shipOrder('o-crash', 'c-1', 'DHL', 'T-2');
@@ -136,7 +137,7 @@ test("a relay that crashed between a mark's two writes (key position written, re
     .collection('outbox_keys')
     .insertOne({ _id: `${f.topics[0]!.name}\u0000o-crash` as never, publishedSeq: 2 });
   const cancelled = await f.shop.shop.cancelOrder('o-crash', 'c-1', 'too late');
-  await f.startRelay();
+  await f.startRelay({ useChangeStream: false });
   try {
     await orders.waitForEventIds([placed, shipped, cancelled]);
     await waitFor('the outbox to be marked', async () => ((await f.pendingCount()) === 0 ? true : undefined));

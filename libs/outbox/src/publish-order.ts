@@ -31,3 +31,27 @@ export function selectPublishable(
   }
   return placed.sort((a, b) => a.position - b.position).map((p) => p.record);
 }
+
+/**
+ * A page of a catch-up scan in publishing order: each key's records by sequence number, in the key's
+ * earliest positions (the page is in creation order, which writers' clocks may disagree about).
+ * Nothing is held back for a gap: a scan has no counters to check against, and per key the records
+ * commit in seq order anyway (a writer of a key waits for the one before it).
+ */
+export function inKeyOrder(records: readonly OutboxRecord[]): OutboxRecord[] {
+  const positions = new Map<string, number[]>();
+  const byKey = new Map<string, OutboxRecord[]>();
+  records.forEach((record, position) => {
+    const id = keyCounterId(record.topic, record.key);
+    positions.set(id, [...(positions.get(id) ?? []), position]);
+    byKey.set(id, [...(byKey.get(id) ?? []), record]);
+  });
+  const placed: { record: OutboxRecord; position: number }[] = [];
+  for (const [id, list] of byKey) {
+    const at = positions.get(id) ?? [];
+    [...list]
+      .sort((a, b) => a.seq - b.seq)
+      .forEach((record, i) => placed.push({ record, position: at[i] as number }));
+  }
+  return placed.sort((a, b) => a.position - b.position).map((p) => p.record);
+}

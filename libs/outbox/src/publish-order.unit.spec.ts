@@ -1,5 +1,5 @@
 import { Binary } from 'mongodb';
-import { selectPublishable } from './publish-order';
+import { inKeyOrder, selectPublishable } from './publish-order';
 import { keyCounterId, type OutboxRecord } from './outbox-schema';
 
 const rec = (key: string, seq: number): OutboxRecord => ({
@@ -44,5 +44,20 @@ describe('selectPublishable', () => {
 
   test('given records already published (a crash before marking), they are included to be re-marked', () => {
     expect(ids(selectPublishable([rec('a', 2), rec('a', 3)], published([['a', 2]])))).toEqual(['a-2', 'a-3']);
+  });
+});
+
+describe('inKeyOrder (a catch-up page)', () => {
+  test('given a key whose records were created out of sequence (writers with skewed clocks), it takes its positions in sequence order', () => {
+    expect(ids(inKeyOrder([rec('a', 2), rec('b', 1), rec('a', 1), rec('c', 7)]))).toEqual([
+      'a-1',
+      'b-1',
+      'a-2',
+      'c-7',
+    ]);
+  });
+
+  test('given a gap (the earlier records published before), nothing is held back', () => {
+    expect(ids(inKeyOrder([rec('a', 5), rec('a', 3)]))).toEqual(['a-3', 'a-5']);
   });
 });

@@ -1,42 +1,48 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { Collection } from 'mongodb';
-import type { OutboxRecord } from './outbox-schema';
+import type { UnpublishedSummary } from './unpublished';
 
 export type RelayMetrics = ReturnType<typeof createRelayMetrics>;
 
 /** The relay's metrics; backlog and oldest age are read from MongoDB when /metrics is scraped. */
 export function createRelayMetrics(
   registry: Registry,
-  records: Collection<OutboxRecord>,
+  unpublished: () => Promise<UnpublishedSummary>,
   ownedShards: () => number,
 ) {
+  // One reading serves both gauges of a scrape.
+  let reading: { at: number; summary: Promise<UnpublishedSummary | undefined> } | undefined;
+  const summary = () => {
+    if (!reading || Date.now() - reading.at > 1_000)
+      reading = { at: Date.now(), summary: unpublished().catch(() => undefined) };
+    return reading.summary;
+  };
   return {
     published: new Counter({
       name: 'outbox_relay_published_total',
-      help: 'Records published to Kafka and marked',
+      help: 'Records published to Kafka',
       registers: [registry],
     }),
     errors: new Counter({
       name: 'outbox_relay_errors_total',
-      help: 'Failed relay steps by stage (fetch, publish, mark, lease); the relay retries with backoff',
+      help: 'Failed relay steps by stage (lease, read, catch-up, publish, checkpoint, sweep; fetch and mark when polling); the relay retries with backoff',
       labelNames: ['stage'],
       registers: [registry],
     }),
     stageSeconds: new Histogram({
       name: 'outbox_relay_stage_seconds',
-      help: 'Time spent per relay step (lease, fetch, publish, mark)',
+      help: 'Time spent per relay step (lease, read, catch-up, publish, checkpoint, sweep; fetch and mark when polling)',
       labelNames: ['stage'],
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [registry],
     }),
     streamErrors: new Counter({
       name: 'outbox_relay_change_stream_errors_total',
-      help: 'Times the change stream broke or could not open (the relay polls meanwhile)',
+      help: 'Times the change stream broke or could not open (the relay reopens it from its checkpoints)',
       registers: [registry],
     }),
     leaseLapsed: new Counter({
       name: 'outbox_relay_lease_lapsed_total',
-      help: 'Shards whose lease lapsed during a round: its records were marked, the next owner may publish them again',
+      help: 'Rounds in which a shard changed hands: the next owner may publish some of its records again',
       registers: [registry],
     }),
     latency: new Histogram({
@@ -56,7 +62,7 @@ export function createRelayMetrics(
       help: 'Committed records not yet published',
       registers: [registry],
       async collect() {
-        this.set(await records.countDocuments({ pending: true }).catch(() => Number.NaN));
+        this.set((await summary())?.count ?? Number.NaN);
       },
     }),
     oldestAge: new Gauge({
@@ -64,19 +70,9 @@ export function createRelayMetrics(
       help: 'Age of the oldest committed record not yet published (0 when none)',
       registers: [registry],
       async collect() {
-        const oldest = await records
-          .find({ pending: true })
-          .sort({ createdAt: 1 })
-          .limit(1)
-          .next()
-          .catch(() => undefined);
-        this.set(
-          oldest === undefined
-            ? Number.NaN
-            : oldest === null
-              ? 0
-              : (Date.now() - oldest.createdAt.getTime()) / 1000,
-        );
+        const read = await summary();
+        const oldest = read?.oldestCreatedAt;
+        this.set(read === undefined ? Number.NaN : oldest ? (Date.now() - oldest.getTime()) / 1000 : 0);
       },
     }),
     owned: new Gauge({

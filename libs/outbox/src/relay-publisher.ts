@@ -16,18 +16,33 @@ export interface RelayPublisherDeps {
   readonly now: () => Date;
 }
 
+export interface PublishOutcome {
+  readonly published: readonly OutboxRecord[];
+  readonly quarantined: readonly OutboxRecord[];
+}
+
 export class RelayPublisher {
   constructor(private readonly d: RelayPublisherDeps) {}
 
-  /** Publishes the batch, isolating permanent refusals; returns what was published. */
-  async publish(batch: readonly OutboxRecord[]): Promise<readonly OutboxRecord[]> {
+  /**
+   * Publishes the batch, isolating permanent refusals: returns what was published and what was
+   * quarantined (the later records of a quarantined record's key are neither). `onQuarantined` runs
+   * right after each quarantine, before anything else is sent: a send failing later in the batch must
+   * not lose what the quarantine implies (the key's hold).
+   */
+  async publish(
+    batch: readonly OutboxRecord[],
+    onQuarantined?: (record: OutboxRecord) => Promise<void>,
+  ): Promise<PublishOutcome> {
+    if (batch.length === 0) return { published: [], quarantined: [] };
     try {
       await this.send(batch);
-      return batch;
+      return { published: batch, quarantined: [] };
     } catch (err) {
       if (!permanentRefusal(err)) throw err;
     }
     const published: OutboxRecord[] = [];
+    const quarantined: OutboxRecord[] = [];
     const held = new Set<string>();
     for (const record of batch) {
       const key = keyCounterId(record.topic, record.key);
@@ -40,9 +55,11 @@ export class RelayPublisher {
         if (!reason) throw err;
         held.add(key);
         await this.quarantine(record, reason, err);
+        await onQuarantined?.(record);
+        quarantined.push(record);
       }
     }
-    return published;
+    return { published, quarantined };
   }
 
   private async quarantine(record: OutboxRecord, reason: string, err: unknown): Promise<void> {

@@ -2,13 +2,30 @@
 // fair share of the shards; a dead relay's leases expire and the others take them over.
 import type { Db } from 'mongodb';
 import { OUTBOX_SHARDS, type OutboxCollections } from './outbox-schema';
+import type { StreamCheckpoint } from './stream-checkpoint';
 
-interface LeaseDoc {
+/** A key held back behind its quarantined record (change-stream relaying; see lease-state.ts). */
+export interface HeldKey {
+  readonly topic: string;
+  readonly key: string;
+  /** The quarantined record: the key's records from its seq on wait for an operator's requeue. */
+  readonly eventId: string;
+  readonly seq: number;
+  /** When the key was held: names this hold (the same record refused again is held anew). */
+  readonly since: Date;
+}
+
+export interface LeaseDoc {
   _id: number;
   owner: string | null;
   /** Grows by one whenever the shard changes hands; a relay's writes name it, so a stale owner's fail. */
   token: number;
   expiresAt: Date;
+  /** Where relaying the shard from the change stream stands; absent until its first stream round. */
+  checkpoint?: StreamCheckpoint;
+  held?: HeldKey[];
+  /** Quarantined records an operator requeued (requeueQuarantined): their keys go on. */
+  requeued?: string[];
 }
 
 /** A relay's heartbeat, kept in the lease collection so one read sees the leases and the live relays. */
@@ -30,6 +47,8 @@ export interface LeaseOptions {
 
 export class ShardLeases {
   private readonly owned = new Map<number, { token: number; expiresAt: Date }>();
+  /** The lease documents as last read: the relay state (checkpoint, held keys) of the shards we own. */
+  private lastRead = new Map<number, LeaseDoc>();
 
   constructor(
     private readonly db: Db,
@@ -73,6 +92,7 @@ export class ShardLeases {
     const current = new Map(
       docs.filter((d): d is LeaseDoc => typeof d._id === 'number').map((l) => [l._id, l]),
     );
+    this.lastRead = current;
     const plan = planLeases(me, this.owned, current, fairShare, now);
     const renewals = plan.writes.filter((w) => w.kind === 'renew');
     const others = plan.writes.filter((w) => w.kind !== 'renew');
@@ -136,9 +156,26 @@ export class ShardLeases {
     const touched = plan.writes.map((w) => w.shard);
     const after = await this.leases.find({ _id: { $in: touched } }).toArray();
     for (const shard of touched) this.owned.delete(shard);
+    for (const l of after as LeaseDoc[]) this.lastRead.set(l._id, l);
     for (const l of after as LeaseDoc[])
       if (l.owner === me && l.expiresAt.getTime() === expiresAt.getTime())
         this.owned.set(l._id, { token: l.token, expiresAt });
+  }
+
+  /**
+   * The shard's lease document as read by the last maintain(): what the previous owner left (checkpoint,
+   * held keys) when we took it over, and requeues an operator has asked for since.
+   */
+  documentOf(shard: number): LeaseDoc | undefined {
+    return this.lastRead.get(shard);
+  }
+
+  get collection() {
+    return this.db.collection<LeaseDoc>(this.collections.leases);
+  }
+
+  get instanceId(): string {
+    return this.options.instanceId;
   }
 
   async release(shard: number): Promise<void> {

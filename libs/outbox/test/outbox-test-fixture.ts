@@ -12,7 +12,7 @@ import {
   testTopics,
   uniqueName,
 } from '@mailfleet/testing';
-import { OutboxRelay, type RelayOptions } from '../src/index';
+import { OutboxRelay, unpublishedCount, type RelayOptions } from '../src/index';
 
 const logger = createLogger('outbox-test', 'silent');
 
@@ -60,7 +60,7 @@ export async function createOutboxFixture(): Promise<OutboxFixture> {
       relays.push(relay);
       return relay;
     },
-    pendingCount: () => shop.db.collection('outbox').countDocuments({ pending: true }),
+    pendingCount: () => unpublishedCount(shop.db),
     async close() {
       for (const r of relays.splice(0)) await r.stop();
       await producer.disconnect();

@@ -1,4 +1,4 @@
-// The relay as a real process: killed with SIGKILL between publish and mark, and two instances sharing
+// The relay as a real process: killed with SIGKILL between publish and checkpoint, and two instances sharing
 // the work, one of them killed.
 import { CUSTOMERS_EVENTS, ORDERS_EVENTS, type TopicDefinition } from '@mailfleet/contracts';
 import {
@@ -7,6 +7,7 @@ import {
   type CommittedFact,
   type ShopFixture,
 } from '@mailfleet/example-orders';
+import { unpublishedCount } from '@mailfleet/outbox';
 import {
   collectTopic,
   createTestTopics,
@@ -63,7 +64,7 @@ async function startRelay(name: string, extra: Record<string, string> = {}): Pro
   return relay;
 }
 
-const pending = () => fixture.db.collection('outbox').countDocuments({ pending: true });
+const pending = () => unpublishedCount(fixture.db);
 
 async function collectBoth() {
   const orders = await collectTopic(topics[0]!.name);
@@ -85,7 +86,7 @@ function expectedOrder(committed: readonly CommittedFact[]): Map<string, string[
   return byKey;
 }
 
-test('kill -9 between publish and mark, restart: everything arrives, duplicates carry the same event id, per-key order intact', async () => {
+test('kill -9 between publish and checkpoint, restart: everything arrives, duplicates carry the same event id, per-key order intact', async () => {
   const load = await generateLoad(fixture.shop, { orders: 20, seed: 3, idPrefix: uniqueName('k') });
   const ids = load.committed.map((c) => c.eventId);
   const topicsRead = await collectBoth();
@@ -96,7 +97,7 @@ test('kill -9 between publish and mark, restart: everything arrives, duplicates 
       async () => (topicsRead.all().length > 0 ? true : undefined),
       60_000,
     );
-    // Published, not yet marked: the crash window.
+    // Published, no checkpoint written yet: the crash window.
     expect(await pending()).toBe(ids.length);
     await first.kill9();
 

@@ -6,7 +6,7 @@ import { MongoClient } from 'mongodb';
 import { TOPICS, fleetTopics } from '@mailfleet/contracts';
 import { createShopFixture, type CommittedFact, type ShopFixture } from '@mailfleet/example-orders';
 import { createLogger } from '@mailfleet/logger';
-import { OutboxRelay, collectionsFor, ensureOutboxIndexes } from '@mailfleet/outbox';
+import { OutboxRelay, collectionsFor, ensureOutboxIndexes, unpublishedCount } from '@mailfleet/outbox';
 import {
   createTestTopics,
   freePort,
@@ -102,9 +102,7 @@ export async function createTranslatorFixture(): Promise<TranslatorFixture> {
     },
     async waitForEverythingPublished(topic) {
       await waitFor('the translator outbox published', async () =>
-        (await mongo.db(translatorDb).collection('outbox').countDocuments({ pending: true })) === 0
-          ? true
-          : undefined,
+        (await unpublishedCount(mongo.db(translatorDb))) === 0 ? true : undefined,
       );
       await topic.waitForEnd();
     },

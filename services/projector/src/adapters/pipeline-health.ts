@@ -3,7 +3,7 @@
 // built from events; it is measured, with the time it was measured.
 import type { Admin } from 'kafkajs';
 import type { Db, MongoClient } from 'mongodb';
-import { collectionsFor } from '@mailfleet/outbox';
+import { unpublishedSummary } from '@mailfleet/outbox';
 import { PIPELINE_HEALTH_COLLECTION, type GroupLag, type PipelineHealth } from '@mailfleet/read-models';
 
 export interface WatchedGroup {
@@ -60,17 +60,12 @@ export async function measurePipelineHealth(
   const outbox: PipelineHealth['outbox'][number][] = [];
   for (const database of outboxDatabases) {
     try {
-      const records = client
-        .db(database)
-        .collection<{ pending: boolean; createdAt: Date }>(collectionsFor().records);
-      const pending = await records.countDocuments({ pending: true });
-      // The oldest pending record only when there is one: an idle fleet costs one count per outbox.
-      const oldest =
-        pending === 0 ? null : await records.find({ pending: true }).sort({ createdAt: 1 }).limit(1).next();
+      // Unpublished: pending and after the shard's checkpoint (a relay on the change stream marks nothing).
+      const { count: pending, oldestCreatedAt } = await unpublishedSummary(client.db(database));
       outbox.push({
         database,
         pending,
-        oldestPendingAgeMs: oldest ? Math.max(0, now - new Date(oldest.createdAt).getTime()) : null,
+        oldestPendingAgeMs: oldestCreatedAt ? Math.max(0, now - oldestCreatedAt.getTime()) : null,
       });
     } catch (err) {
       errors.push(`outbox of ${database}: ${(err as Error).message}`);
