@@ -2,7 +2,8 @@
 // key, wake-ups and sweeps, MongoDB away, a transaction held open (watermill#311), retention, quarantine.
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
-import { MongoClient } from 'mongodb';
+import { MongoClient, Timestamp } from 'mongodb';
+import { Registry } from 'prom-client';
 import { newEnvelope } from '@mailfleet/contracts';
 import { generateLoad } from '@mailfleet/example-orders';
 import { createLogger } from '@mailfleet/logger';
@@ -179,6 +180,38 @@ test('a transaction held open while later ones commit and go out is still publis
     second.envelope.eventId,
   ]);
   await orders.stop();
+});
+
+test('a shard whose checkpoint lies before the oplog (the history lost while no relay ran) is caught up by a scan from a margin before the checkpoint', async () => {
+  const id = await f.shop.shop.placeOrder({ ...SAMPLE_EVENTS.OrderPlaced, orderId: 'o-lost' });
+  // What relays that stopped an hour ago left: checkpoints from before the oplog's first entry.
+  const anHourAgo = new Date(Date.now() - 3_600_000);
+  await f.shop.db.collection<{ _id: number }>('outbox_leases').insertMany(
+    Array.from({ length: 16 }, (_, shard) => ({
+      _id: shard,
+      owner: 'relay-gone',
+      token: 1,
+      expiresAt: anHourAgo,
+      checkpoint: { at: new Timestamp({ t: 1, i: 1 }), ids: [], wall: anHourAgo },
+    })),
+  );
+  const orders = await collectTopic(f.topics[0]!.name);
+  const metrics = new Registry();
+  try {
+    await f.startRelay({ metrics });
+    await orders.waitForEventIds([id], 30_000);
+  } finally {
+    await orders.stop();
+  }
+  const lost = await metrics.getSingleMetric('outbox_relay_history_lost_total')?.get();
+  expect(lost?.values[0]?.value).toBeGreaterThanOrEqual(1);
+  // Caught up: every shard now has a fresh checkpoint.
+  const leases = await f.shop.db
+    .collection('outbox_leases')
+    .find({ _id: { $in: [0, 15] } as never })
+    .toArray();
+  for (const l of leases)
+    expect((l['checkpoint'] as { wall: Date }).wall.getTime()).toBeGreaterThan(anHourAgo.getTime());
 });
 
 test('a polling relay marks published records with publishedAt; they expire after the configured retention (TTL index)', async () => {

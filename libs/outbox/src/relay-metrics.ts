@@ -40,6 +40,11 @@ export function createRelayMetrics(
       help: 'Times the change stream broke or could not open (the relay reopens it from its checkpoints)',
       registers: [registry],
     }),
+    historyLost: new Counter({
+      name: 'outbox_relay_history_lost_total',
+      help: 'Times the change stream could not resume at a checkpoint (the oplog rolled over); caught up by a scan',
+      registers: [registry],
+    }),
     leaseLapsed: new Counter({
       name: 'outbox_relay_lease_lapsed_total',
       help: 'Rounds in which a shard changed hands: the next owner may publish some of its records again',

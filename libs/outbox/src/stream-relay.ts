@@ -108,6 +108,7 @@ export class StreamRelay {
       await this.feed.close();
       if (!isHistoryLost(err)) throw err;
       for (const s of valid.keys()) this.lostHistory.add(s);
+      this.o.metrics.historyLost.inc();
       this.o.logger.error(
         { err, shards: [...valid.keys()] },
         'the outbox change stream lost its resume point (oplog rolled over); catching up by a scan from the checkpoints, records near them may be published again',

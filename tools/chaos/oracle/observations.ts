@@ -5,6 +5,7 @@ import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
 import type { Db } from 'mongodb';
+import { unpublishedCount } from '@mailfleet/outbox';
 import type { CommittedFact } from './expected-mails';
 import type { DeadLetter, DeliveredMail, DigestInfo } from './verdict';
 
@@ -184,9 +185,10 @@ export async function deadLetters(
   return found;
 }
 
-/** Outbox records not published yet (pending) or refused by Kafka (quarantined). */
+/** Outbox records not published yet or refused by Kafka (quarantined). */
 export async function outboxLeft(db: Db): Promise<number> {
-  return db
-    .collection('outbox')
-    .countDocuments({ $or: [{ pending: true }, { quarantined: { $exists: true } }] });
+  return (
+    (await unpublishedCount(db)) +
+    (await db.collection('outbox').countDocuments({ quarantined: { $exists: true } }))
+  );
 }

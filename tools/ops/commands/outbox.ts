@@ -1,7 +1,7 @@
 // `ops outbox status | retry`: what waits in each outbox, who relays it, and a quarantined record put
 // back in line once its cause is fixed.
 import type { Command } from 'commander';
-import { collectionsFor, listQuarantined, requeueQuarantined, type OutboxRecord } from '@mailfleet/outbox';
+import { collectionsFor, listQuarantined, requeueQuarantined, unpublishedSummary } from '@mailfleet/outbox';
 import { audit } from '../audit';
 import { action, table } from '../ops-command';
 import { OpsRefusal, UsageError } from '../ops-errors';
@@ -10,15 +10,9 @@ import type { OpsContext } from '../ops-context';
 async function outboxStatus(ctx: OpsContext, database: string) {
   const db = await ctx.db(database);
   const names = collectionsFor();
-  const records = db.collection<OutboxRecord>(names.records);
   const now = Date.now();
-  const [pending, oldest, quarantined, leaseDocs] = await Promise.all([
-    records.countDocuments({ pending: true }),
-    records
-      .find({ pending: true }, { projection: { createdAt: 1 } })
-      .sort({ createdAt: 1 })
-      .limit(1)
-      .next(),
+  const [{ count: pending, oldestCreatedAt }, quarantined, leaseDocs] = await Promise.all([
+    unpublishedSummary(db),
     listQuarantined(db),
     db
       .collection<{ _id: number | string; owner?: string | null; expiresAt?: Date; seenAt?: Date }>(
@@ -34,7 +28,7 @@ async function outboxStatus(ctx: OpsContext, database: string) {
   return {
     database,
     pending,
-    oldestPendingAgeMs: oldest ? now - oldest.createdAt.getTime() : null,
+    oldestPendingAgeMs: oldestCreatedAt ? now - oldestCreatedAt.getTime() : null,
     quarantined: quarantined.map((q) => ({
       eventId: q._id,
       topic: q.topic,

@@ -9,6 +9,7 @@ import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { MongoClient } from 'mongodb';
 import { TOPICS } from '@mailfleet/contracts';
 import { createShopFixture, type ShopFixture } from '@mailfleet/example-orders';
+import { unpublishedCount } from '@mailfleet/outbox';
 import {
   createTestTopics,
   freePort,
@@ -194,8 +195,7 @@ export async function createOpsFleet() {
       'the fleet to settle',
       async () => {
         for (const db of [dbs.shop, dbs.translator, dbs.sender])
-          if ((await mongo.db(db).collection('outbox').countDocuments({ pending: true })) > 0)
-            return undefined;
+          if ((await unpublishedCount(mongo.db(db))) > 0) return undefined;
         if (!(await caughtUp(groups.translator, [topics.orders.name, topics.customers.name])))
           return undefined;
         if (!(await caughtUp(groups.sender, [topics.mailRequested.name]))) return undefined;
