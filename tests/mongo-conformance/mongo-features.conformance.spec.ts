@@ -1,6 +1,6 @@
 // The MongoDB conformance suite, part 2 of 2: change streams, TTL indexes, collMod, GridFS and the abort
 // of a transaction a killed client abandoned.
-import { GridFSBucket } from 'mongodb';
+import { GridFSBucket, Timestamp, type ChangeStreamInsertDocument } from 'mongodb';
 import { randomUUID } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -36,6 +36,81 @@ describe('change streams', () => {
       await stream.close();
     }
   });
+});
+
+describe('change streams, as the outbox relay uses them', () => {
+  test('events come in commit order with a cluster time: a transaction held open appears when it commits, after later writes', async () => {
+    const a = await m.fresh('cs_order');
+    const start = await a.db.command({
+      aggregate: a.collectionName,
+      pipeline: [{ $changeStream: {} }],
+      cursor: { batchSize: 0 },
+    });
+    // The position a catch-up takes: an empty first answer carries it (postBatchResumeToken).
+    const position = (start['cursor'] as { postBatchResumeToken?: unknown }).postBatchResumeToken;
+    expect(position).toBeDefined();
+    expect(start['operationTime']).toBeInstanceOf(Timestamp);
+    const held = m.client.startSession();
+    try {
+      held.startTransaction();
+      await a.insertOne({ _id: 'held' as never }, { session: held });
+      await a.insertOne({ _id: 'later' as never });
+      await held.commitTransaction();
+    } finally {
+      await held.endSession();
+    }
+    const stream = a.watch<{ _id: string }, ChangeStreamInsertDocument<{ _id: string }>>(
+      [{ $match: { operationType: 'insert' } }],
+      { startAfter: position as never, maxAwaitTimeMS: 500 },
+    );
+    try {
+      const first = await stream.next();
+      const second = await stream.next();
+      expect([first.fullDocument._id, second.fullDocument._id]).toEqual(['later', 'held']);
+      expect(first.clusterTime).toBeInstanceOf(Timestamp);
+      expect((second.clusterTime as Timestamp).greaterThan(first.clusterTime as Timestamp)).toBe(true);
+      // Resuming after an event's token (a checkpoint) gives what followed it, and nothing before it.
+      await stream.close();
+      const resumed = a.watch<{ _id: string }, ChangeStreamInsertDocument<{ _id: string }>>(
+        [{ $match: { operationType: 'insert' } }],
+        { startAfter: first._id, maxAwaitTimeMS: 500 },
+      );
+      try {
+        expect((await resumed.next()).fullDocument._id).toBe('held');
+      } finally {
+        await resumed.close();
+      }
+    } finally {
+      await stream.close();
+    }
+  });
+
+  // Opening at a time can be slow: the local stand-in scans its oplog (up to 100,000 entries) to get there.
+  test('startAtOperationTime includes events at that very time', async () => {
+    const a = await m.fresh('cs_at');
+    await a.insertOne({ _id: 'before' as never });
+    const only = [{ $match: { operationType: 'insert', 'fullDocument._id': 'before' } }];
+    const since = new Timestamp({ t: Math.floor(Date.now() / 1000) - 60, i: 0 });
+    const probe = a.watch<{ _id: string }, ChangeStreamInsertDocument<{ _id: string }>>(only, {
+      startAtOperationTime: since,
+      maxAwaitTimeMS: 500,
+    });
+    try {
+      const event = await probe.next();
+      expect(event.fullDocument._id).toBe('before');
+      const again = a.watch<{ _id: string }, ChangeStreamInsertDocument<{ _id: string }>>(only, {
+        startAtOperationTime: event.clusterTime as Timestamp,
+        maxAwaitTimeMS: 500,
+      });
+      try {
+        expect((await again.next()).fullDocument._id).toBe('before');
+      } finally {
+        await again.close();
+      }
+    } finally {
+      await probe.close();
+    }
+  }, 30_000);
 });
 
 describe('TTL indexes', () => {
