@@ -46,7 +46,9 @@ async function main(): Promise<void> {
     pauseAfterPublishMs: config.RELAY_PAUSE_AFTER_PUBLISH_MS,
   });
   boot.ready('relay', () => relay.isHealthy());
-  if (!(await untilUp('mongodb', () => relay.start()))) return;
+  // connect() each time: a first connect that failed leaves the client's topology closed, and only an
+  // explicit connect opens a new one (an operation alone would fail with "Topology is closed" forever).
+  if (!(await untilUp('mongodb', () => mongo.connect().then(() => relay.start())))) return;
   logger.info({ instanceId: relay.instanceId, db: config.MONGO_DB }, 'relaying');
   boot.onShutdown(() => relay.stop());
 }

@@ -7,6 +7,7 @@ import {
   type CommittedFact,
   type ShopFixture,
 } from '@mailfleet/example-orders';
+import { readFile } from 'node:fs/promises';
 import { unpublishedCount } from '@mailfleet/outbox';
 import {
   collectTopic,
@@ -17,6 +18,7 @@ import {
   mongoUrl,
   schemaRegistryUrl,
   startServiceProcess,
+  startTcpProxy,
   testTopics,
   uniqueName,
   waitFor,
@@ -166,3 +168,36 @@ test('two relays share the shards without duplicates; when one is killed the oth
     await topicsRead.stop();
   }
 });
+
+test('started while MongoDB is unreachable, the relay keeps trying and relays once MongoDB answers', async () => {
+  // Found by the fault harness: a relay restarted during a MongoDB outage retried "Topology is closed"
+  // forever, because the client's first, failed connect had closed it.
+  const url = new URL(mongoUrl());
+  const proxy = await startTcpProxy(url.hostname, Number(url.port || 27017));
+  proxy.cut();
+  url.host = `127.0.0.1:${proxy.port}`;
+  url.searchParams.delete('replicaSet');
+  url.searchParams.set('directConnection', 'true');
+  const topicsRead = await collectBoth();
+  try {
+    const relay = await startRelay('relay-no-mongo', { MONGO_URL: url.toString() });
+    // Past the first connect's server selection timeout (5 s): that attempt has failed.
+    await waitFor(
+      'the relay to report MongoDB unreachable',
+      async () =>
+        (await readFile(relay.logFile, 'utf8')).includes('mongodb not reachable yet') ? true : undefined,
+      30_000,
+    );
+    proxy.restore();
+    const load = await generateLoad(fixture.shop, { orders: 5, seed: 21, idPrefix: uniqueName('m') });
+    await waitFor(
+      'the load, published by the relay that could not reach MongoDB at first',
+      async () =>
+        load.committed.every((c) => topicsRead.all().some((r) => r.eventId === c.eventId)) ? true : undefined,
+      60_000,
+    );
+  } finally {
+    await topicsRead.stop();
+    await proxy.close();
+  }
+}, 120_000);
