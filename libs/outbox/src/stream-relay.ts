@@ -335,7 +335,10 @@ export class StreamRelay {
     });
     if (shards.length === 0) return;
     const held = [...this.held.values()].map((h) => ({ topic: h.topic, key: h.key }));
+    // `pending: true` as written: what the stream relay published (it marks nothing), served by the
+    // pending_by_shard index; records a polling relay marked expire by their TTL instead.
     const result = await this.records.deleteMany({
+      pending: true,
       $or: shards,
       quarantined: { $exists: false },
       ...(held.length > 0 ? { $nor: held } : {}),

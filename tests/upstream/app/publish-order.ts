@@ -8,7 +8,13 @@ import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import { MongoClient } from 'mongodb';
 import { EventCodec, ORDERS_EVENTS, newEnvelope, withTopicSuffix } from '@mailfleet/contracts';
 import { createLogger } from '@mailfleet/logger';
-import { Outbox, OutboxRelay, collectionsFor, ensureOutboxIndexes } from '@mailfleet/outbox';
+import {
+  Outbox,
+  OutboxRelay,
+  collectionsFor,
+  ensureOutboxIndexes,
+  unpublishedCount,
+} from '@mailfleet/outbox';
 
 const env = (name: string): string => {
   const value = process.env[name];
@@ -71,9 +77,8 @@ async function main(): Promise<void> {
 
     const relay = new OutboxRelay({ client, db, producer, logger: createLogger('upstream-relay', 'warn') });
     await relay.start();
-    const outboxes = collectionsFor();
     const deadline = Date.now() + 60_000;
-    while ((await db.collection(outboxes.records).countDocuments({ pending: true })) > 0) {
+    while ((await unpublishedCount(db)) > 0) {
       if (Date.now() > deadline) throw new Error('the relay did not publish within 60 s');
       await new Promise((r) => setTimeout(r, 200));
     }
