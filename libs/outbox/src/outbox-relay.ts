@@ -186,8 +186,7 @@ export class OutboxRelay {
       } catch (err) {
         this.healthy = false;
         busy = false;
-        this.metrics.streamErrors.inc();
-        await stream.reset();
+        await stream.close();
         if (!this.running) break;
         const delay = backoffDelay(failures++, ROUND_BACKOFF);
         this.options.logger.warn(

@@ -106,6 +106,7 @@ export class StreamRelay {
       events = await this.o.stage('read', () => this.feed.read(waitMs, signal));
     } catch (err) {
       await this.feed.close();
+      this.o.metrics.streamErrors.inc();
       if (!isHistoryLost(err)) throw err;
       for (const s of valid.keys()) this.lostHistory.add(s);
       this.o.metrics.historyLost.inc();
@@ -122,11 +123,10 @@ export class StreamRelay {
     return events.length;
   }
 
-  /** Forgets the stream position (after a failed round: the next one reads again from the checkpoints). */
-  async reset(): Promise<void> {
-    await this.feed.close();
-  }
-
+  /**
+   * Closes the stream: on stop, and after a failed round (the next one reads again from the
+   * checkpoints).
+   */
   close(): Promise<void> {
     return this.feed.close();
   }
