@@ -120,6 +120,28 @@ describe('TTL indexes', () => {
     const indexes = await a.listIndexes().toArray();
     expect(indexes.find((i) => i['name'] === 'published_ttl')).toMatchObject({ expireAfterSeconds: 3600 });
   });
+
+  // The polling relay's retention. mongod's TTL monitor runs every 60 s; so does the stand-in's (whose
+  // sweep the local launcher makes read the index, see infra/mongo/secantusd_launcher.py).
+  test('the TTL monitor deletes what expired and nothing else', async () => {
+    const a = await m.fresh('ttl_sweep');
+    await a.createIndex({ publishedAt: 1 }, { expireAfterSeconds: 3600, name: 'published_ttl' });
+    const longAgo = new Date(Date.now() - 2 * 3600_000);
+    await a.insertMany([
+      { _id: 'expired', publishedAt: longAgo } as never,
+      { _id: 'expired-array', publishedAt: [new Date(), longAgo] } as never,
+      { _id: 'fresh', publishedAt: new Date() } as never,
+      { _id: 'pending' } as never,
+      { _id: 'not-a-date', publishedAt: longAgo.toISOString() } as never,
+    ]);
+    const deadline = Date.now() + 150_000;
+    while ((await a.countDocuments({ _id: { $in: ['expired', 'expired-array'] } as never })) > 0) {
+      if (Date.now() > deadline) throw new Error('the TTL monitor did not delete the expired documents');
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
+    const left = await a.find({}).sort({ _id: 1 }).toArray();
+    expect(left.map((d) => d._id)).toEqual(['fresh', 'not-a-date', 'pending']);
+  }, 180_000);
 });
 
 describe('collMod', () => {
