@@ -30,9 +30,19 @@ export class ChunkPath {
     this.together = new ChunkCoalescer<Chunk>({
       flush: async (chunks) => {
         const all = chunks.flat();
+        const started = performance.now();
         await batch.handler(
           all.flatMap((c) => c.records),
           all.map((c) => c.end),
+        );
+        // Where the time goes when a consumer is slow: in the handler (MongoDB) or between calls (Kafka).
+        o.logger.debug(
+          {
+            partitions: all.length,
+            records: all.reduce((n, c) => n + c.records.length, 0),
+            ms: Math.round(performance.now() - started),
+          },
+          'batch handled',
         );
         return chunks.map((): void => undefined);
       },

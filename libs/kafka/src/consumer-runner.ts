@@ -91,7 +91,7 @@ export class ConsumerRunner {
       autoCommit: true,
       autoCommitInterval: 1_000,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.options.batch ? (this.options.batch.partitions ?? 16) : 1,
+      partitionsConsumedConcurrently: this.options.batch ? (this.options.batch.partitions ?? 64) : 1,
       eachBatch: (payload) => this.onBatch(payload),
     });
   }

@@ -65,10 +65,12 @@ export interface ConsumerRunnerOptions {
    */
   readonly handlers?: EventHandlers;
   /**
-   * Optional: records in chunks of up to `maxRecords`, one call each. `partitions` partitions (16 unless
+   * Optional: records in chunks of up to `maxRecords`, one call each. `partitions` partitions (64 unless
    * given) are consumed concurrently (kafkajs partitionsConsumedConcurrently; each partition's records
    * stay in order) and their chunks that arrive within `lingerMs` (5) of each other — those of one
-   * fetch — are combined into one call of up to `maxRecords`.
+   * fetch — are combined into one call of up to `maxRecords`. It should be at least the partitions a
+   * member is assigned: a fetch brings a batch for each, and those beyond it wait for a free worker and
+   * go in a call of their own (the fleet's consumers read 3–4 topics of 6 partitions).
    */
   readonly batch?: {
     readonly handler: BatchHandler;
