@@ -4,7 +4,7 @@
 // instance that got the same records (rebalance) conflicts on the checkpoint document, retries, and
 // finds them applied already.
 import { MailfleetError } from '@mailfleet/errors';
-import type { ClientSession, Collection, Db, MongoClient } from 'mongodb';
+import type { AnyBulkWriteOperation, ClientSession, Collection, Db, MongoClient } from 'mongodb';
 import { project } from '../domain/project';
 import type { ProjectedRecord } from '../domain/projected-record';
 import { keysFor, mailIdOf } from '../domain/record-keys';
@@ -158,6 +158,8 @@ export class ProjectionStore {
       recipients: new Map<string, RecipientView | null>(),
     };
     const dirty = { mails: new Set<string>(), orders: new Set<string>(), recipients: new Set<string>() };
+    /** Documents the reads found: they are replaced; the others are new and inserted (see below). */
+    const stored = new Set<string>();
     const prefetch = async <K extends keyof typeof docs>(kind: K, ids: Iterable<string | null>) => {
       const cache = docs[kind] as Map<string, unknown>;
       const wanted = [...new Set(ids)].filter((id): id is string => id !== null && !cache.has(id));
@@ -167,7 +169,10 @@ export class ProjectionStore {
         .find({ _id: { $in: wanted } }, { session })
         .toArray();
       for (const id of wanted) cache.set(id, null);
-      for (const doc of found) cache.set(doc._id, doc);
+      for (const doc of found) {
+        cache.set(doc._id, doc);
+        stored.add(`${kind}:${doc._id}`);
+      }
     };
     await prefetch(
       'mails',
@@ -227,16 +232,17 @@ export class ProjectionStore {
     }
     for (const kind of ['mails', 'orders', 'recipients'] as const) {
       if (dirty[kind].size === 0) continue;
-      await this.db.collection<{ _id: string }>(this.names[kind]).bulkWrite(
-        [...dirty[kind]].map((id) => ({
-          replaceOne: {
-            filter: { _id: id },
-            replacement: docs[kind].get(id) as { _id: string },
-            upsert: true,
-          },
-        })),
-        { session, ordered: false },
-      );
+      // A document this transaction read as absent is inserted, not upserted: an insert is about half the
+      // server's work of an upsert (no query, one index pass). Another instance may have created it since
+      // the read (a rebalance, two topics of one mail on two instances): the insert is then a
+      // WriteConflict, a TransientTransactionError, and withTransaction runs the chunk again, reads first.
+      const ops = [...dirty[kind]].map((id): AnyBulkWriteOperation<{ _id: string }> => {
+        const doc = docs[kind].get(id) as { _id: string };
+        return stored.has(`${kind}:${id}`)
+          ? { replaceOne: { filter: { _id: id }, replacement: doc, upsert: true } }
+          : { insertOne: { document: doc } };
+      });
+      await this.db.collection<{ _id: string }>(this.names[kind]).bulkWrite(ops, { session, ordered: false });
     }
     if (days.size > 0)
       await this.col<TemplateDayView>(this.names.templateDays).bulkWrite(
