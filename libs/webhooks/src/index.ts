@@ -1,0 +1,23 @@
+export { accepted, rejected, statusFor, type RejectionReason, type Verdict } from './verdict';
+export { DEFAULT_TOLERANCE_SECONDS } from './replay-window';
+export {
+  SIGNATURE_HEADER,
+  TIMESTAMP_HEADER,
+  checkSigningKeys,
+  signMailfleetWebhook,
+  verifyMailfleetWebhook,
+  type MailfleetWebhookRequest,
+} from './mailfleet-signature';
+export {
+  mailgunSignatureOf,
+  signMailgunWebhook,
+  verifyMailgunWebhook,
+  type MailgunSignature,
+} from './mailgun-signature';
+export {
+  SENDGRID_SIGNATURE_HEADER,
+  SENDGRID_TIMESTAMP_HEADER,
+  sendGridPublicKey,
+  verifySendGridWebhook,
+} from './sendgrid-signature';
+export { addressList, verifyPostmarkWebhook, type PostmarkAuth } from './postmark-auth';
