@@ -67,15 +67,21 @@ interface Run {
 
 async function projectorSide(f: ProjectorFixture, run: string): Promise<number> {
   const db = f.database();
-  const projector = await f.startProjector(db, { LOG_LEVEL: 'warn' });
+  // BENCH_PROJECTOR_LOG_LEVEL=debug logs each handled batch with its duration (the log file is printed).
+  const projector = await f.startProjector(db, {
+    LOG_LEVEL: process.env['BENCH_PROJECTOR_LOG_LEVEL'] ?? 'warn',
+  });
+  console.log(`projector log: ${projector.process.logFile}`);
   try {
     await publish(f, scenario(`${run}w`, 0, 1));
     await f.waitCaughtUp(db, 1, 180_000);
     const events = scenario(run, 0, ORDERS);
     const t0 = performance.now();
     await publish(f, events);
+    const published = (performance.now() - t0) / 1000;
     await f.waitCaughtUp(db, 1, 600_000);
     const seconds = (performance.now() - t0) / 1000;
+    console.log(`projector: published in ${published.toFixed(1)} s, applied in ${seconds.toFixed(1)} s`);
     const sent = await db
       .collection(collectionNames(1).mails)
       .countDocuments({ _id: { $regex: `^order-confirmation:${run}-o` } as never, status: 'sent' });
@@ -136,6 +142,7 @@ async function rawSide(f: ProjectorFixture, run: string): Promise<number> {
     const events = scenario(run, 0, ORDERS);
     const t0 = performance.now();
     await publish(f, events);
+    console.log(`raw floor: published in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     await waitFor(
       'the raw consumer to apply every record',
       async () => (applied >= events.length ? true : undefined),
