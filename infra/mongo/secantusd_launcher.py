@@ -22,9 +22,9 @@
 
 3. **The TTL monitor reads its index.** mongod's TTL monitor walks the TTL index up to the cutoff, so
    a sweep costs what expires. SecantusDB 0.7.0b3 decodes *every* document of each collection that has a
-   TTL index, once a minute, holding the storage-wide lock: with a few hundred thousand outbox records
-   (published, within their retention) every request of every client waited several seconds each
-   minute — the stalls the projector and pipeline benchmarks showed in one run of three. The patch hands
+   TTL index, once a minute, holding the storage-wide lock, so every request of every client waits for
+   a time that grows with the outbox records the stack holds (0.28 s per pass at 20,000, measured
+   in-process; docs/mongodb-compatibility.md). The patch hands
    the sweep the documents its TTL index finds below the cutoff instead of the whole collection; the
    server still applies its own expiry filter (partial filter included) to each, so what is deleted is
    unchanged (a document that expires between the two cutoffs goes in the next sweep).

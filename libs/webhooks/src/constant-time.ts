@@ -8,7 +8,7 @@ export function constantTimeEqual(a: Buffer, b: Buffer): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** Lower-case hex of even length, or null: a header value that cannot be a hex MAC. */
+/** The bytes of a hex string of even length (either case), or null: a header value that cannot be a hex MAC. */
 export function hexBytes(value: string): Buffer | null {
   return /^(?:[0-9a-f]{2})+$/i.test(value) ? Buffer.from(value, 'hex') : null;
 }

@@ -1,12 +1,12 @@
 export { accepted, rejected, statusFor, type RejectionReason, type Verdict } from './verdict';
-export { DEFAULT_TOLERANCE_SECONDS } from './replay-window';
+export { DEFAULT_TOLERANCE_SECONDS, type WindowOptions } from './replay-window';
+export { headerValue, type WebhookRequest } from './webhook-request';
 export {
   SIGNATURE_HEADER,
   TIMESTAMP_HEADER,
   checkSigningKeys,
   signMailfleetWebhook,
   verifyMailfleetWebhook,
-  type MailfleetWebhookRequest,
 } from './mailfleet-signature';
 export {
   mailgunSignatureOf,

@@ -8,8 +8,9 @@
 // holds up to two keys and accepts a request that any of them signed.
 import { createHmac } from 'node:crypto';
 import { constantTimeEqual, hexBytes } from './constant-time';
-import { DEFAULT_TOLERANCE_SECONDS, outsideWindow } from './replay-window';
+import { staleness, type WindowOptions } from './replay-window';
 import { accepted, rejected, type Verdict } from './verdict';
+import { headerValue, type WebhookRequest } from './webhook-request';
 
 export const TIMESTAMP_HEADER = 'mailfleet-webhook-timestamp';
 export const SIGNATURE_HEADER = 'mailfleet-webhook-signature';
@@ -47,29 +48,16 @@ export function signMailfleetWebhook(
   };
 }
 
-export interface MailfleetWebhookRequest {
-  /** The body exactly as received: a re-serialised JSON body would not verify. */
-  readonly rawBody: Buffer;
-  /** Header values by lower-case name (as Node's IncomingMessage gives them). */
-  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
-}
-
-const single = (v: string | string[] | undefined) => (Array.isArray(v) ? v.join(', ') : v);
-
 export function verifyMailfleetWebhook(
-  request: MailfleetWebhookRequest,
+  request: WebhookRequest,
   keys: readonly string[],
-  options: { readonly nowMs?: number; readonly toleranceSeconds?: number } = {},
+  options: WindowOptions = {},
 ): Verdict {
-  const timestamp = single(request.headers[TIMESTAMP_HEADER])?.trim();
-  const header = single(request.headers[SIGNATURE_HEADER]);
+  const timestamp = headerValue(request, TIMESTAMP_HEADER);
+  const header = headerValue(request, SIGNATURE_HEADER);
   if (!timestamp || !header)
     return rejected('missing-signature', `both ${TIMESTAMP_HEADER} and ${SIGNATURE_HEADER} are required`);
-  const stale = outsideWindow(
-    timestamp,
-    options.nowMs ?? Date.now(),
-    options.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS,
-  );
+  const stale = staleness(timestamp, options);
   if (stale) return rejected('stale-timestamp', stale);
   const given = header
     .split(',')

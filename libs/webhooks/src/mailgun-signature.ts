@@ -4,7 +4,7 @@
 // the event: the token is unique per request, and the receiver's store refuses an event id it has seen.
 import { createHmac } from 'node:crypto';
 import { constantTimeEqual, hexBytes } from './constant-time';
-import { DEFAULT_TOLERANCE_SECONDS, outsideWindow } from './replay-window';
+import { staleness, type WindowOptions } from './replay-window';
 import { accepted, rejected, type Verdict } from './verdict';
 
 export interface MailgunSignature {
@@ -32,15 +32,11 @@ export function signMailgunWebhook(signingKey: string, timestamp: string, token:
 export function verifyMailgunWebhook(
   body: unknown,
   signingKey: string,
-  options: { readonly nowMs?: number; readonly toleranceSeconds?: number } = {},
+  options: WindowOptions = {},
 ): Verdict {
   const s = mailgunSignatureOf(body);
   if (!s) return rejected('missing-signature', 'the body has no signature {timestamp, token, signature}');
-  const stale = outsideWindow(
-    s.timestamp,
-    options.nowMs ?? Date.now(),
-    options.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS,
-  );
+  const stale = staleness(s.timestamp, options);
   if (stale) return rejected('stale-timestamp', stale);
   const given = hexBytes(s.signature);
   if (!given) return rejected('malformed-signature', 'signature.signature is not hex');

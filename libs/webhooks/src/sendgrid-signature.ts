@@ -3,8 +3,9 @@
 // X-Twilio-Email-Event-Webhook-Timestamp; the verification key is shown in SendGrid's mail settings as
 // base64 DER (SubjectPublicKeyInfo) without PEM armour. A public key: nothing secret on our side.
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
-import { DEFAULT_TOLERANCE_SECONDS, outsideWindow } from './replay-window';
+import { staleness, type WindowOptions } from './replay-window';
 import { accepted, rejected, type Verdict } from './verdict';
+import { headerValue, type WebhookRequest } from './webhook-request';
 
 export const SENDGRID_SIGNATURE_HEADER = 'x-twilio-email-event-webhook-signature';
 export const SENDGRID_TIMESTAMP_HEADER = 'x-twilio-email-event-webhook-timestamp';
@@ -26,30 +27,19 @@ export function sendGridPublicKey(text: string): KeyObject {
 }
 
 export function verifySendGridWebhook(
-  request: {
-    readonly rawBody: Buffer;
-    readonly headers: Readonly<Record<string, string | string[] | undefined>>;
-  },
+  request: WebhookRequest,
   publicKey: KeyObject,
-  options: { readonly nowMs?: number; readonly toleranceSeconds?: number } = {},
+  options: WindowOptions = {},
 ): Verdict {
-  const one = (name: string) => {
-    const v = request.headers[name];
-    return (Array.isArray(v) ? v[0] : v)?.trim();
-  };
-  const signature = one(SENDGRID_SIGNATURE_HEADER);
-  const timestamp = one(SENDGRID_TIMESTAMP_HEADER);
+  const signature = headerValue(request, SENDGRID_SIGNATURE_HEADER);
+  const timestamp = headerValue(request, SENDGRID_TIMESTAMP_HEADER);
   if (!signature || !timestamp)
     return rejected(
       'missing-signature',
       `both ${SENDGRID_SIGNATURE_HEADER} and ${SENDGRID_TIMESTAMP_HEADER} are required`,
     );
   // SendGrid documents no window; 5 minutes as for the other formats (a replayed capture is refused).
-  const stale = outsideWindow(
-    timestamp,
-    options.nowMs ?? Date.now(),
-    options.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS,
-  );
+  const stale = staleness(timestamp, options);
   if (stale) return rejected('stale-timestamp', stale);
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(signature))
     return rejected('malformed-signature', `${SENDGRID_SIGNATURE_HEADER} is not base64`);
