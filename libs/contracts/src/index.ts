@@ -47,3 +47,4 @@ export {
 } from './topics';
 export { generateTypes } from './type-generator';
 export { isMailAddress, mailAddressProblem } from './mail-address';
+export { MAIL_ID_HEADER, mailIdFromHeader, mailIdFromMessageId, messageIdFor } from './message-id';

@@ -55,6 +55,7 @@ export const MAIL_EVENTS: TopicDefinition = {
     'MailDeadLettered',
     'MailDelivered',
     'MailBounced',
+    'MailComplained',
     'MailSuppressed',
     'MailRequestRejected',
     'MailParked',

@@ -34,6 +34,8 @@ export type TimelineType =
   | 'dead'
   | 'delivered'
   | 'bounced'
+  /** The recipient reported the mail as spam; the mail was delivered. */
+  | 'complained'
   | 'suppressed'
   | 'rejected';
 

@@ -103,6 +103,16 @@ export const SAMPLE_EVENTS: { readonly [T in EventType]: EventPayloads[T] } = {
     bounceType: 'HARD',
     diagnostic: '550 5.1.1 user unknown',
     bouncedAt: t + 9000,
+    recipient: 'ada@example.test',
+    status: '5.1.1',
+    source: 'dsn',
+  },
+  MailComplained: {
+    mailId: 'order-confirmation:o-1001',
+    recipient: 'ada@example.test',
+    feedbackType: 'abuse',
+    source: 'webhook:mailgun',
+    complainedAt: t + 12_000,
   },
   MailSuppressed: {
     mailId: 'shipping-notice:o-1001',

@@ -113,6 +113,9 @@ export function lifecycleEvents(prefix: string, orders: number, t0: number): Tes
             bounceType: 'HARD',
             diagnostic: '550 mailbox gone',
             bouncedAt: at + offset + 950,
+            recipient: null,
+            status: '5.1.1',
+            source: 'dsn',
           },
         });
     }

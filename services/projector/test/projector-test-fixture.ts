@@ -53,6 +53,7 @@ const TOPIC_OF: Record<EventType, 'orders' | 'customers' | 'mailRequested' | 'ma
   MailDeadLettered: 'mailEvents',
   MailDelivered: 'mailEvents',
   MailBounced: 'mailEvents',
+  MailComplained: 'mailEvents',
   MailSuppressed: 'mailEvents',
   MailRequestRejected: 'mailEvents',
   MailParked: 'mailEvents',

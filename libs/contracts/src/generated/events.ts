@@ -45,7 +45,7 @@ export interface CustomerRegistered {
 /** HARD: the address will never work; SOFT: a temporary problem. */
 export type BounceType = 'HARD' | 'SOFT';
 
-/** The mail bounced after it was sent (mail.events, keyed by mailId). */
+/** The mail bounced after it was sent: a provider's webhook or a delivery status notification said so (mail.events, keyed by mailId). */
 export interface MailBounced {
   /** The mail. */
   readonly mailId: string;
@@ -55,6 +55,26 @@ export interface MailBounced {
   readonly diagnostic: string;
   /** When the bounce was reported (UTC epoch milliseconds). */
   readonly bouncedAt: number;
+  /** The address that bounced, as the report names it (lower-cased), when the report names one; suppression is keyed by it. */
+  readonly recipient: null | string;
+  /** The RFC 3463 enhanced status code (e.g. 5.1.1), when the report gives one. */
+  readonly status: null | string;
+  /** Where the report came from: webhook:<provider> or dsn. */
+  readonly source: null | string;
+}
+
+/** The recipient marked the mail as spam, reported by a provider's feedback loop (mail.events, keyed by mailId). */
+export interface MailComplained {
+  /** The mail. */
+  readonly mailId: string;
+  /** The address that complained (lower-cased), when the report names it; suppression is keyed by it. */
+  readonly recipient: null | string;
+  /** The report's feedback type (RFC 5965, e.g. abuse), when it gives one. */
+  readonly feedbackType: null | string;
+  /** Where the report came from: webhook:<provider>. */
+  readonly source: string;
+  /** When the complaint was reported (UTC epoch milliseconds). */
+  readonly complainedAt: number;
 }
 
 /** One failed attempt. */
@@ -312,6 +332,7 @@ export interface EventPayloads {
   readonly CustomerMailPreferencesChanged: CustomerMailPreferencesChanged;
   readonly CustomerRegistered: CustomerRegistered;
   readonly MailBounced: MailBounced;
+  readonly MailComplained: MailComplained;
   readonly MailDeadLettered: MailDeadLettered;
   readonly MailDelivered: MailDelivered;
   readonly MailParked: MailParked;
@@ -333,6 +354,7 @@ export const EVENT_FULL_NAMES: { readonly [T in EventType]: string } = {
   CustomerMailPreferencesChanged: 'dev.mailfleet.customers.CustomerMailPreferencesChanged',
   CustomerRegistered: 'dev.mailfleet.customers.CustomerRegistered',
   MailBounced: 'dev.mailfleet.mail.MailBounced',
+  MailComplained: 'dev.mailfleet.mail.MailComplained',
   MailDeadLettered: 'dev.mailfleet.mail.MailDeadLettered',
   MailDelivered: 'dev.mailfleet.mail.MailDelivered',
   MailParked: 'dev.mailfleet.mail.MailParked',
@@ -352,6 +374,7 @@ export const EVENT_COMPATIBILITY: { readonly [T in EventType]: CompatibilityLeve
   CustomerMailPreferencesChanged: 'BACKWARD',
   CustomerRegistered: 'BACKWARD',
   MailBounced: 'BACKWARD',
+  MailComplained: 'BACKWARD',
   MailDeadLettered: 'BACKWARD',
   MailDelivered: 'BACKWARD',
   MailParked: 'BACKWARD',
@@ -476,7 +499,7 @@ export const EVENT_SCHEMAS: { readonly [T in EventType]: object } = {
     type: 'record',
     name: 'MailBounced',
     namespace: 'dev.mailfleet.mail',
-    doc: 'The mail bounced after it was sent (mail.events, keyed by mailId).',
+    doc: "The mail bounced after it was sent: a provider's webhook or a delivery status notification said so (mail.events, keyed by mailId).",
     fields: [
       {
         name: 'mailId',
@@ -505,6 +528,62 @@ export const EVENT_SCHEMAS: { readonly [T in EventType]: object } = {
           logicalType: 'timestamp-millis',
         },
         doc: 'When the bounce was reported (UTC epoch milliseconds).',
+      },
+      {
+        name: 'recipient',
+        type: ['null', 'string'],
+        default: null,
+        doc: 'The address that bounced, as the report names it (lower-cased), when the report names one; suppression is keyed by it.',
+      },
+      {
+        name: 'status',
+        type: ['null', 'string'],
+        default: null,
+        doc: 'The RFC 3463 enhanced status code (e.g. 5.1.1), when the report gives one.',
+      },
+      {
+        name: 'source',
+        type: ['null', 'string'],
+        default: null,
+        doc: 'Where the report came from: webhook:<provider> or dsn.',
+      },
+    ],
+  },
+  MailComplained: {
+    type: 'record',
+    name: 'MailComplained',
+    namespace: 'dev.mailfleet.mail',
+    doc: "The recipient marked the mail as spam, reported by a provider's feedback loop (mail.events, keyed by mailId).",
+    fields: [
+      {
+        name: 'mailId',
+        type: 'string',
+        doc: 'The mail.',
+      },
+      {
+        name: 'recipient',
+        type: ['null', 'string'],
+        default: null,
+        doc: 'The address that complained (lower-cased), when the report names it; suppression is keyed by it.',
+      },
+      {
+        name: 'feedbackType',
+        type: ['null', 'string'],
+        default: null,
+        doc: "The report's feedback type (RFC 5965, e.g. abuse), when it gives one.",
+      },
+      {
+        name: 'source',
+        type: 'string',
+        doc: 'Where the report came from: webhook:<provider>.',
+      },
+      {
+        name: 'complainedAt',
+        type: {
+          type: 'long',
+          logicalType: 'timestamp-millis',
+        },
+        doc: 'When the complaint was reported (UTC epoch milliseconds).',
       },
     ],
   },

@@ -144,10 +144,23 @@ export function mailFact(event: AnyDecodedEvent): MailFact | null {
         type: 'bounced',
         status: 'bounced',
         at: event.payload.bouncedAt,
-        reason: `${event.payload.bounceType}: ${event.payload.diagnostic}`,
+        reason: bounceReason(event.payload),
         attempt: null,
         set: { lastError: event.payload.diagnostic },
         counters: [{ bounced: 1 }],
+      };
+    case 'MailComplained':
+      // Only a delivered mail can be reported as spam, so the mail counts as delivered.
+      return {
+        type: 'complained',
+        status: 'delivered',
+        at: event.payload.complainedAt,
+        reason: [event.payload.feedbackType, `reported by ${event.payload.source}`]
+          .filter((part) => part !== null)
+          .join('; '),
+        attempt: null,
+        set: {},
+        counters: [],
       };
     case 'MailSuppressed':
       return {
@@ -193,6 +206,17 @@ export function mailFact(event: AnyDecodedEvent): MailFact | null {
       throw new Error(`no mail fact for ${JSON.stringify(unknown)}`);
     }
   }
+}
+
+/** `HARD 5.1.1: <diagnostic> (webhook:mailgun)`: what the timeline says of a bounce. */
+function bounceReason(p: {
+  bounceType: string;
+  status: string | null;
+  diagnostic: string;
+  source: string | null;
+}): string {
+  const kind = p.status === null ? p.bounceType : `${p.bounceType} ${p.status}`;
+  return `${kind}: ${p.diagnostic}${p.source === null ? '' : ` (${p.source})`}`;
 }
 
 export function emptyMail(mailId: string, position: Position): MailView {

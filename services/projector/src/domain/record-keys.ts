@@ -49,6 +49,7 @@ export function keysFor(
     case 'MailDeadLettered':
     case 'MailDelivered':
     case 'MailBounced':
+    case 'MailComplained':
     case 'MailSuppressed':
     case 'MailRequestRejected':
     case 'MailParked':

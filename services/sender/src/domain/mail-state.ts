@@ -35,30 +35,8 @@ export interface MailState {
   readonly sentAt: number | null;
 }
 
-/** FNV-1a, 64 bit: a stable short digest without I/O (not for security, only to keep ids unique). */
-function fnv1a64(text: string): string {
-  let hash = 0xcbf29ce484222325n;
-  for (const byte of new TextEncoder().encode(text)) {
-    hash ^= BigInt(byte);
-    hash = (hash * 0x100000001b3n) & 0xffffffffffffffffn;
-  }
-  return hash.toString(16).padStart(16, '0');
-}
-
-/**
- * Message-ID from the mailId: the same mail always has the same Message-ID, so a resend is recognisable.
- * A very long id keeps its first 64 characters and a digest of the whole, so the header stays within
- * RFC 5322's line length.
- */
-export function messageIdFor(mailId: string, domain: string): string {
-  const local = mailId.replace(
-    /[^A-Za-z0-9._-]/g,
-    (c) => `=${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
-  );
-  return local.length <= 128
-    ? `<${local}@${domain}>`
-    : `<${local.slice(0, 64)}.${fnv1a64(mailId)}@${domain}>`;
-}
+// The Message-ID comes from the mailId (messageIdFor in @mailfleet/contracts, shared with the feedback service).
+export { messageIdFor } from '@mailfleet/contracts';
 
 export const isFinal = (status: MailStatus): boolean =>
   status === 'sent' || status === 'failed' || status === 'dead' || status === 'ambiguous';
