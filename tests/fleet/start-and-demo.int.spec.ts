@@ -1,17 +1,20 @@
 // The newcomer's path, as processes: `npm start` brings up the whole fleet on the running stack and prints
 // the dashboard link; `npm run demo` places orders through the example shop; the mails show up as sent on
-// the dashboard; nothing logs a warning or an error on the way; a service killed with SIGKILL is restarted;
+// the dashboard, and a signed delivery webhook to the feedback service turns one delivered there; nothing
+// logs a warning or an error on the way; a service killed with SIGKILL is restarted;
 // Ctrl-C stops every process it started.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { freePort, waitFor } from '@mailfleet/testing';
+import { signMailfleetWebhook } from '@mailfleet/webhooks';
 
 // Longer than the default: npm start brings up the whole fleet and Mailpit, then the demo's orders.
 jest.setTimeout(300_000);
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const TOKEN = 'start-test-token-0123456789';
+const WEBHOOK_KEY = 'start-test-webhook-key-0123456789abcdef';
 
 /** Pids of fleet processes started with OPS_PORT in [base, base + count). Linux /proc. */
 function fleetPids(opsBase: number, count: number): Map<number, number> {
@@ -55,6 +58,7 @@ test('npm start runs the fleet quietly, npm run demo gets mails sent, crashes ar
   const dashboardPort = await freePort();
   const opsBase = 20_000 + Math.floor(Math.random() * 20_000);
   const mailpitUi = await freePort();
+  const feedbackPort = await freePort();
   const env = {
     ...process.env,
     MAILFLEET_MAILPIT_SMTP_PORT: String(await freePort()),
@@ -62,6 +66,8 @@ test('npm start runs the fleet quietly, npm run demo gets mails sent, crashes ar
     MAILFLEET_DASHBOARD_PORT: String(dashboardPort),
     MAILFLEET_OPS_PORT_BASE: String(opsBase),
     DASHBOARD_TOKEN: TOKEN,
+    MAILFLEET_FEEDBACK_PORT: String(feedbackPort),
+    FEEDBACK_WEBHOOK_KEYS: WEBHOOK_KEY,
     FORCE_COLOR: '0',
   };
   start = spawn('npm', ['start'], { cwd: repoRoot, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -73,7 +79,8 @@ test('npm start runs the fleet quietly, npm run demo gets mails sent, crashes ar
     120_000,
   );
   expect(output).toContain(`http://127.0.0.1:${dashboardPort}/#token=${TOKEN}`);
-  const processes = 7;
+  expect(output).toContain(`http://127.0.0.1:${feedbackPort}/webhooks/mailfleet`);
+  const processes = 9;
   await waitFor(
     'every process up',
     async () => (fleetPids(opsBase, processes).size === processes ? true : undefined),
@@ -99,11 +106,31 @@ test('npm start runs the fleet quietly, npm run demo gets mails sent, crashes ar
     (
       await fetch(`http://127.0.0.1:${dashboardPort}${p}`, { headers: { authorization: `Bearer ${TOKEN}` } })
     ).json() as Promise<{
-      data: { mails: { status: string }[] };
+      data: { mails: { mailId: string; status: string }[] };
     }>;
   // The demo suggests an order whose mail was sent: the dashboard shows it at once, no waiting.
   const { data } = await api(`/api/search?q=${encodeURIComponent(orderId!)}`);
   expect(data.mails.map((m) => m.status)).toContain('sent');
+
+  // The provider reports it delivered: the feedback service's webhook, its relay, the projector, the page.
+  const sent = data.mails.find((m) => m.status === 'sent')!;
+  const report = JSON.stringify({ id: `delivered-${orderId}`, type: 'delivered', mailId: sent.mailId });
+  const answer = await fetch(`http://127.0.0.1:${feedbackPort}/webhooks/mailfleet`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...signMailfleetWebhook(report, [WEBHOOK_KEY]) },
+    body: report,
+  });
+  expect(answer.status).toBe(200);
+  await waitFor(
+    'the dashboard to show the mail delivered',
+    async () => {
+      const again = await api(`/api/search?q=${encodeURIComponent(orderId!)}`);
+      return again.data.mails.some((m) => m.mailId === sent.mailId && m.status === 'delivered')
+        ? true
+        : undefined;
+    },
+    60_000,
+  );
   // The mail itself is in Mailpit, the SMTP server npm start runs, whose web UI the demo links to.
   expect(demo.stdout).toContain(`http://127.0.0.1:${mailpitUi}/`);
   const inMailpit = (await (

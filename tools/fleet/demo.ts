@@ -6,7 +6,7 @@ import { SingleBar, Presets } from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
 import { createShopFixture, generateLoad } from '@mailfleet/example-orders';
 import { stackEndpoints } from '@mailfleet/config';
-import { dashboardAccess } from './dashboard-access';
+import { dashboardAccess } from './fleet-secrets';
 import { SHOP_DB } from './fleet-processes';
 import { mailpitUiUrl } from './mailpit';
 import { firstSentOrder } from './sent-order';

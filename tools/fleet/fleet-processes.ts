@@ -14,6 +14,8 @@ export const SHOP_DB = 'mailfleet_orders';
 export function fleetProcesses(options: {
   dashboardPort: number;
   dashboardToken: string;
+  feedbackPort: number;
+  feedbackKey: string;
   opsPortBase: number;
   /** Where the sender delivers: Mailpit under `npm start`. */
   smtpPort: number;
@@ -46,6 +48,20 @@ export function fleetProcesses(options: {
       name: 'relay-sender',
       entry: 'services/outbox-relay/src/main.ts',
       env: { MONGO_DB: 'mailfleet_sender' },
+    },
+    {
+      name: 'feedback',
+      entry: 'services/feedback/src/main.ts',
+      env: {
+        MONGO_DB: 'mailfleet_feedback',
+        FEEDBACK_PORT: String(options.feedbackPort),
+        FEEDBACK_WEBHOOK_KEYS: options.feedbackKey,
+      },
+    },
+    {
+      name: 'relay-feedback',
+      entry: 'services/outbox-relay/src/main.ts',
+      env: { MONGO_DB: 'mailfleet_feedback' },
     },
     {
       name: 'projector',

@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import concurrently from 'concurrently';
 import { loadStackEnv } from '@mailfleet/config';
-import { dashboardAccess } from './dashboard-access';
+import { dashboardAccess, feedbackAccess } from './fleet-secrets';
 import { fleetProcesses } from './fleet-processes';
 import { prepareMailpit } from './mailpit';
 
@@ -32,6 +32,7 @@ async function main(): Promise<void> {
     process.exit(stack.status ?? 1);
   }
   const access = dashboardAccess(repoRoot);
+  const feedback = feedbackAccess(repoRoot);
   const stackEnv = loadStackEnv();
   const opsPortBase = stackEnv.MAILFLEET_OPS_PORT_BASE;
   const mailpit = prepareMailpit(repoRoot);
@@ -39,6 +40,8 @@ async function main(): Promise<void> {
   const processes = fleetProcesses({
     dashboardPort: access.port,
     dashboardToken: access.token,
+    feedbackPort: feedback.port,
+    feedbackKey: feedback.key,
     opsPortBase,
     smtpPort: mailpit.smtpPort,
   });
@@ -70,6 +73,7 @@ async function main(): Promise<void> {
       ready ? 'mailfleet is running.' : 'mailfleet is starting (the dashboard is not answering yet).',
       `  dashboard:  ${access.url}`,
       `  mail:       ${mailpit.uiUrl}   (Mailpit: every mail the fleet sends)`,
+      `  webhooks:   ${feedback.url}   (signing key: ${feedback.keySource}; docs/feedback-webhooks.md)`,
       `  ops:        http://127.0.0.1:${opsPortBase}..${opsPortBase + processes.length - 1}/metrics (one port per process)`,
       '  load:       npm run demo   (in another terminal)',
       '  stop:       Ctrl-C (the stack keeps running; npm run stack -- down stops it)',

@@ -32,6 +32,8 @@ export const stackEnvSchema = z.object({
   MAILFLEET_MAILPIT_UI_PORT: port(18026),
   /** `npm start`: the dashboard, and the first of the consecutive ops ports of the fleet's processes. */
   MAILFLEET_DASHBOARD_PORT: port(8080),
+  /** `npm start`: the feedback service's webhook endpoints. */
+  MAILFLEET_FEEDBACK_PORT: port(8090),
   MAILFLEET_OPS_PORT_BASE: port(9470),
 });
 export type StackEnv = z.infer<typeof stackEnvSchema>;

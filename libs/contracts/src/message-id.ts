@@ -25,9 +25,7 @@ const MAX_LOCAL = 128;
  * within RFC 5322's line length; that form cannot be reversed and is never mistaken for a short id.
  */
 export function messageIdFor(mailId: string, domain: string): string {
-  const local = [...mailId]
-    .map((c) => (/^[A-Za-z0-9._-]$/.test(c) ? c : utf8Escaped(c)))
-    .join('');
+  const local = [...mailId].map((c) => (/^[A-Za-z0-9._-]$/.test(c) ? c : utf8Escaped(c))).join('');
   return local.length <= MAX_LOCAL
     ? `<${local}@${domain}>`
     : `<${local.slice(0, 64)}==${fnv1a64(mailId)}@${domain}>`;

@@ -46,7 +46,7 @@ export const projectorEnvSchema = baseServiceEnvSchema.extend({
     .transform(parseWatchedGroups),
   PROJECTOR_OUTBOX_DBS: z
     .string()
-    .default('mailfleet_orders,mailfleet_translator,mailfleet_sender')
+    .default('mailfleet_orders,mailfleet_translator,mailfleet_sender,mailfleet_feedback')
     .transform(parseList),
 });
 export type ProjectorConfig = z.infer<typeof projectorEnvSchema>;

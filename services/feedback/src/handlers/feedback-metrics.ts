@@ -1,0 +1,19 @@
+import { Counter, type Registry } from 'prom-client';
+
+export function createFeedbackMetrics(registry: Registry) {
+  return {
+    requests: new Counter({
+      name: 'feedback_webhook_requests_total',
+      help: 'Webhook requests by format and the status answered (401/403: refused, nothing stored)',
+      labelNames: ['provider', 'status'],
+      registers: [registry],
+    }),
+    notifications: new Counter({
+      name: 'feedback_notifications_total',
+      help: 'Notifications received, by format and outcome (event, unknown-mail, ignored, duplicate)',
+      labelNames: ['provider', 'outcome'],
+      registers: [registry],
+    }),
+  };
+}
+export type FeedbackMetrics = ReturnType<typeof createFeedbackMetrics>;

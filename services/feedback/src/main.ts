@@ -1,0 +1,48 @@
+// The feedback service: providers' delivery webhooks in, MailDelivered / MailBounced / MailComplained out
+// through its outbox (docs/feedback-webhooks.md).
+import { v7 as uuidv7 } from 'uuid';
+import { bootService, kafkaClients, serviceOutbox } from '@mailfleet/boot';
+import { fleetTopics } from '@mailfleet/contracts';
+import { NotificationStore } from './adapters/notification-store';
+import { feedbackEnvSchema } from './config';
+import { createFeedbackMetrics } from './handlers/feedback-metrics';
+import { createFeedbackServer } from './handlers/http-server';
+import { webhookRoutes } from './handlers/webhook-routes';
+
+async function main(): Promise<void> {
+  const boot = await bootService('feedback', feedbackEnvSchema, { readiness: ['mongo'] });
+  const { config, logger } = boot;
+  const { mailEvents } = fleetTopics(config.TOPIC_SUFFIX);
+  const clients = kafkaClients(boot);
+  const mongo = await boot.mongo();
+  const db = mongo.db(config.MONGO_DB);
+  const codec = await clients.codec([mailEvents]);
+  const outbox = await serviceOutbox(db, codec);
+  const store = new NotificationStore(mongo, db, outbox, mailEvents, uuidv7, () => new Date());
+  await store.ensureIndexes(config.FEEDBACK_RETENTION_DAYS * 24 * 3600);
+  boot.ready('mongo', () => store.ping().catch(() => false));
+  const routes = webhookRoutes(config.webhooks);
+  const server = createFeedbackServer({
+    routes,
+    store,
+    messageIdDomain: config.MESSAGE_ID_DOMAIN,
+    maxBodyBytes: config.FEEDBACK_MAX_BODY_BYTES,
+    logger,
+    metrics: createFeedbackMetrics(boot.metrics),
+  });
+  await server.listen({ port: config.FEEDBACK_PORT, host: config.FEEDBACK_HOST });
+  boot.onShutdown(() => server.close());
+  logger.info(
+    {
+      url: `http://${config.FEEDBACK_HOST}:${config.FEEDBACK_PORT}`,
+      endpoints: routes.map((r) => r.path),
+      db: config.MONGO_DB,
+    },
+    'receiving feedback',
+  );
+}
+
+main().catch((err: unknown) => {
+  console.error('feedback: failed to start:', err);
+  process.exit(1);
+});
