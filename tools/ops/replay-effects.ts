@@ -1,7 +1,8 @@
 // What re-reading records would do, from the services' own ledgers. The translator skips every event id
 // in its inbox, and decides a mail only when its ledger has no decision for it; the sender skips every
 // mail id it has recorded. So a replay sends only what the ledgers do not know: records that were
-// dead-lettered, or lost to the bug a replay is meant to repair.
+// dead-lettered, or lost to the bug a replay is meant to repair. Both also read mail.events for delivery
+// feedback, which only refills their suppression lists: re-reading it changes nothing.
 import { mailIdOfOrderFact, type OrderFact } from '../../services/translator/src/domain/translate';
 import type { OpsContext } from './ops-context';
 import type { ReplayMove } from './replay-plan';
@@ -15,9 +16,16 @@ export interface ReplayEffect {
   readonly alreadyProcessed: number;
   /** Mails the replay would request (translator) or send (sender). */
   readonly wouldAct: number;
+  /** Records of mail.events: feedback for the suppression list (idempotent), or the fleet's own events. */
+  readonly feedbackRecords: number;
 }
 
 const ORDER_FACTS = new Set<string>(['OrderPlaced', 'OrderShipped', 'OrderCancelled']);
+const CUSTOMER_FACTS = new Set<string>([
+  'CustomerRegistered',
+  'CustomerEmailChanged',
+  'CustomerMailPreferencesChanged',
+]);
 
 async function unknownAmong(ctx: OpsContext, db: string, collection: string, ids: readonly string[]) {
   const col = (await ctx.db(db)).collection<{ _id: string }>(collection);
@@ -55,19 +63,24 @@ export async function replayEffect(
     };
     await readRanges(ctx.kafka, admin, topic, ranges, collect, undefined, bar.update).finally(bar.stop);
   }
+  const acting = records.filter((r) =>
+    service === 'sender' ? r.type === 'MailRequested' : ORDER_FACTS.has(r.type) || CUSTOMER_FACTS.has(r.type),
+  );
+  const feedbackRecords = records.length - acting.length;
   if (service === 'sender') {
     // The sender deduplicates by mail id, the key of mail.requested.
     const unsent = await unknownAmong(
       ctx,
       ctx.env.SENDER_DB,
       'sender_mails',
-      records.map((r) => r.key),
+      acting.map((r) => r.key),
     );
     return {
       service,
       recordsRead: records.length,
-      alreadyProcessed: records.length - unsent.length,
+      alreadyProcessed: acting.length - unsent.length,
       wouldAct: unsent.length,
+      feedbackRecords,
     };
   }
   const fresh = new Set(
@@ -75,17 +88,18 @@ export async function replayEffect(
       ctx,
       ctx.env.TRANSLATOR_DB,
       'translator_inbox',
-      records.map((r) => r.id),
+      acting.map((r) => r.id),
     ),
   );
-  const mailIds = records
+  const mailIds = acting
     .filter((r) => fresh.has(r.id) && ORDER_FACTS.has(r.type))
     .map((r) => mailIdOfOrderFact(r.type as OrderFact['type'], r.key));
   const undecided = await unknownAmong(ctx, ctx.env.TRANSLATOR_DB, 'translator_mails', [...new Set(mailIds)]);
   return {
     service,
     recordsRead: records.length,
-    alreadyProcessed: records.length - fresh.size,
+    alreadyProcessed: acting.length - fresh.size,
     wouldAct: undecided.length,
+    feedbackRecords,
   };
 }

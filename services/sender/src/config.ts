@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { baseServiceEnvSchema, consumerFetchEnv } from '@mailfleet/config';
 import { RFC5321_TIMEOUTS } from './adapters/smtp-transport';
+import { suppressionEnv } from '@mailfleet/suppression';
 
 const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
 const ms = (fallback: number, min = 100) => z.coerce.number().int().min(min).default(fallback);
@@ -64,6 +65,8 @@ export const senderEnvSchema = baseServiceEnvSchema.extend({
    * kill -9). Twice the SMTP pool by default: half the attempts are on the wire while the others'
    * outcomes are being written, so the pool is kept busy.
    */
+  /** When soft bounces suppress an address (shared with the translator). */
+  ...suppressionEnv,
   SENDER_CONCURRENCY: z.coerce.number().int().min(1).default(10),
   SENDER_POLL_INTERVAL_MS: z.coerce.number().int().min(10).default(30_000),
   /** A claim not renewed for this long (renewed every third of it) belongs to a sender that died. */

@@ -5,6 +5,7 @@ import { bootService, kafkaClients, serviceOutbox, startConsumer } from '@mailfl
 import { consumerFetch } from '@mailfleet/config';
 import { fleetTopics } from '@mailfleet/contracts';
 import { ConsumerRunner } from '@mailfleet/kafka';
+import { SuppressionStore } from '@mailfleet/suppression';
 import { SenderStore } from './adapters/sender-store';
 import { SmtpTransport } from './adapters/smtp-transport';
 import { TemplateRenderer } from './adapters/template-renderer';
@@ -12,6 +13,7 @@ import { senderEnvSchema } from './config';
 import { Dispatcher } from './handlers/dispatcher';
 import { OutcomeRecorder } from './handlers/outcome-recorder';
 import { createRequestBatchHandler } from './handlers/request-handler';
+import { withAddressFeedback } from './handlers/address-feedback';
 import { createSenderMetrics } from './handlers/sender-metrics';
 import { dispatchSettings, smtpSettings } from './settings';
 
@@ -27,6 +29,8 @@ async function main(): Promise<void> {
   const store = new SenderStore(db);
   const attachments = new AttachmentStore(mongo.db(config.ATTACHMENTS_DB), config.ATTACHMENTS_BUCKET);
   await store.ensureIndexes();
+  const suppressions = new SuppressionStore(db, 'sender_suppressions');
+  await suppressions.ensureCollection();
   const codec = await clients.codec([mailRequested, mailEvents]);
   const outbox = await serviceOutbox(db, codec);
   const metrics = createSenderMetrics(boot.metrics);
@@ -47,6 +51,7 @@ async function main(): Promise<void> {
     renderer,
     attachments,
     smtp,
+    suppressions,
     ...dispatchSettings(config),
     metrics,
     logger,
@@ -68,17 +73,29 @@ async function main(): Promise<void> {
     kafka: clients.kafka,
     groupId: config.CONSUMER_GROUP,
     fetch: consumerFetch(config),
-    topics: [mailRequested],
+    // mail.events for the delivery feedback that fills the suppression list (its other events are skipped).
+    topics: [mailRequested, mailEvents],
     codec,
     logger,
     metrics: boot.metrics,
-    batch: { handler: createRequestBatchHandler(requestDeps), maxRecords: config.SENDER_BATCH_SIZE },
+    batch: {
+      handler: withAddressFeedback(createRequestBatchHandler(requestDeps), {
+        feedbackTopic: mailEvents.name,
+        suppressions,
+        count: (kind) => metrics.addressFeedback.inc({ kind }),
+      }),
+      maxRecords: config.SENDER_BATCH_SIZE,
+    },
   });
   const admin = await clients.admin();
   boot.onShutdown(async () => smtp.close());
   dispatcher.start();
   boot.onShutdown(() => dispatcher.stop());
-  await startConsumer(boot, runner, { admin, group: config.CONSUMER_GROUP, topics: [mailRequested.name] });
+  await startConsumer(boot, runner, {
+    admin,
+    group: config.CONSUMER_GROUP,
+    topics: [mailRequested.name, mailEvents.name],
+  });
   logger.info(
     {
       group: config.CONSUMER_GROUP,

@@ -1,6 +1,7 @@
 // The sender's settings as its parts take them: the environment's names are in config.ts, the shapes
 // the adapters and the dispatcher take are here.
 import { secretFrom } from '@mailfleet/config';
+import { softBouncePolicy } from '@mailfleet/suppression';
 import type { SmtpSettings } from './adapters/smtp-transport';
 import type { SenderConfig } from './config';
 import type { DispatcherOptions } from './handlers/dispatcher';
@@ -43,12 +44,14 @@ type DispatchSettings = Pick<
   | 'pollIntervalMs'
   | 'sendingGraceMs'
   | 'breaker'
+  | 'softBounces'
   | 'crashAfterAccept'
 >;
 
 /** Retries, ambiguous outcomes, concurrency, rate, claims and the circuit breaker. */
 export const dispatchSettings = (config: SenderConfig): DispatchSettings => ({
   from: config.MAIL_FROM,
+  softBounces: softBouncePolicy(config),
   retry: {
     maxAttempts: config.SENDER_MAX_ATTEMPTS,
     initialDelayMs: config.SENDER_RETRY_INITIAL_MS,

@@ -4,7 +4,15 @@ import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { MongoClient } from 'mongodb';
 import { v7 as uuidv7 } from 'uuid';
-import { EventCodec, TOPICS, fleetTopics, newEnvelope, type MailRequested } from '@mailfleet/contracts';
+import {
+  EventCodec,
+  TOPICS,
+  fleetTopics,
+  newEnvelope,
+  type MailBounced,
+  type MailComplained,
+  type MailRequested,
+} from '@mailfleet/contracts';
 import { EventPublisher } from '@mailfleet/kafka';
 import { createLogger } from '@mailfleet/logger';
 import { OutboxRelay, collectionsFor, ensureOutboxIndexes } from '@mailfleet/outbox';
@@ -108,6 +116,30 @@ export async function createSenderFixture(partitions = 3) {
             eventType: 'MailRequested' as const,
           },
           payload,
+        })),
+      );
+    },
+    /** Delivery feedback on mail.events, as the feedback service publishes it. */
+    async publishFeedback(
+      items: readonly (
+        | { eventType: 'MailBounced'; payload: MailBounced }
+        | { eventType: 'MailComplained'; payload: MailComplained }
+      )[],
+    ) {
+      await publisher.publish(
+        items.map((i) => ({
+          topic: topics.mailEvents.name,
+          key: i.payload.mailId,
+          envelope: {
+            ...newEnvelope({
+              eventType: i.eventType,
+              producer: 'feedback',
+              eventId: uuidv7(),
+              now: new Date(),
+            }),
+            eventType: i.eventType,
+          },
+          payload: i.payload as never,
         })),
       );
     },

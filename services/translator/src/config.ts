@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { baseServiceEnvSchema, consumerFetchEnv } from '@mailfleet/config';
+import { suppressionEnv } from '@mailfleet/suppression';
 import type { KindDelivery } from './domain/decisions';
 import { DIGEST_KINDS, parseWindowSpec, type DigestRule, type WindowSpec } from './domain/digests';
 import { isKnownTimeZone, parseQuietHours } from './domain/quiet-hours';
@@ -104,6 +105,8 @@ export const translatorEnvSchema = baseServiceEnvSchema.extend({
   TRANSLATOR_PARKED_SWEEP_MS: z.coerce.number().int().min(100).default(1_000),
   /** How often they are checked when this process has not parked or decided a mail for that long. */
   TRANSLATOR_IDLE_SWEEP_MS: z.coerce.number().int().min(100).default(30_000),
+  /** When soft bounces suppress an address (shared with the sender). */
+  ...suppressionEnv,
   /** Records of one partition handled in one transaction (a chunk); 1 handles them one by one. */
   TRANSLATOR_BATCH_SIZE: z.coerce.number().int().min(1).max(1_000).default(100),
   TRANSLATOR_TEMPLATE_VERSION: z.coerce.number().int().min(1).default(1),

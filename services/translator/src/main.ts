@@ -4,6 +4,7 @@ import { bootService, kafkaClients, serviceOutbox, startConsumer } from '@mailfl
 import { consumerFetch } from '@mailfleet/config';
 import { fleetTopics } from '@mailfleet/contracts';
 import { ConsumerRunner } from '@mailfleet/kafka';
+import { SuppressionStore, softBouncePolicy } from '@mailfleet/suppression';
 import { CustomersWatermark } from './adapters/customers-watermark';
 import { DigestWindowStore } from './adapters/digest-window-store';
 import { TranslatorStore } from './adapters/translator-store';
@@ -32,6 +33,8 @@ async function main(): Promise<void> {
   await store.ensureIndexes();
   const digestWindows = new DigestWindowStore(db);
   await digestWindows.ensureIndexes();
+  const suppressions = new SuppressionStore(db, 'translator_suppressions');
+  await suppressions.ensureCollection();
   const codec = await clients.codec([orders, customers, requested, events]);
   const admin = await clients.admin();
   // Filled in once the runner exists; until then this process has finished nothing itself.
@@ -48,11 +51,13 @@ async function main(): Promise<void> {
     client: mongo,
     store,
     digestWindows,
+    suppressions,
     outbox: await serviceOutbox(db, codec),
     policy: {
       locales: config.TRANSLATOR_LOCALES,
       defaultLocale: config.TRANSLATOR_DEFAULT_LOCALE,
       parkLimitMs: config.TRANSLATOR_PARK_LIMIT_MS,
+      softBounces: softBouncePolicy(config),
       settleMs: config.TRANSLATOR_SETTLE_MS,
       templateVersions: {
         'order-confirmation': config.TRANSLATOR_TEMPLATE_VERSION,
@@ -77,7 +82,8 @@ async function main(): Promise<void> {
     kafka: clients.kafka,
     groupId: config.CONSUMER_GROUP,
     fetch: consumerFetch(config),
-    topics: [orders, customers],
+    // mail.events for the delivery feedback that fills the suppression list (its other events are skipped).
+    topics: [orders, customers, events],
     codec,
     batch: { handler: createTranslatorBatchHandler(deps), maxRecords: config.TRANSLATOR_BATCH_SIZE },
     logger,
@@ -87,7 +93,7 @@ async function main(): Promise<void> {
   await startConsumer(boot, runner, {
     admin,
     group: config.CONSUMER_GROUP,
-    topics: [orders.name, customers.name],
+    topics: [orders.name, customers.name, events.name],
   });
 
   const sweeps = runParkedSweeps(
@@ -103,7 +109,7 @@ async function main(): Promise<void> {
   // MongoDB stop.
   boot.onShutdown(() => Promise.all([sweeps.done, closer.done]).then(() => undefined));
   logger.info(
-    { group: config.CONSUMER_GROUP, topics: [orders.name, customers.name], db: config.MONGO_DB },
+    { group: config.CONSUMER_GROUP, topics: [orders.name, customers.name, events.name], db: config.MONGO_DB },
     'translating',
   );
 }

@@ -140,7 +140,13 @@ function replayText(p: {
     skipped: bigint;
   }[];
   recordsToReread: bigint;
-  effect: { service: string; recordsRead: number; alreadyProcessed: number; wouldAct: number } | null;
+  effect: {
+    service: string;
+    recordsRead: number;
+    alreadyProcessed: number;
+    wouldAct: number;
+    feedbackRecords: number;
+  } | null;
 }): string {
   const lines = [
     table([
@@ -152,8 +158,9 @@ function replayText(p: {
   if (p.effect)
     lines.push(
       p.effect.service === 'sender'
-        ? `mails that would be sent: ${p.effect.wouldAct} (${p.effect.alreadyProcessed} of ${p.effect.recordsRead} already recorded by the sender)`
-        : `mails that would be requested: ${p.effect.wouldAct} (${p.effect.alreadyProcessed} of ${p.effect.recordsRead} facts already in the translator's inbox; mails already decided are never decided again)`,
+        ? `mails that would be sent: ${p.effect.wouldAct} (${p.effect.alreadyProcessed} of ${p.effect.recordsRead - p.effect.feedbackRecords} requests already recorded by the sender)`
+        : `mails that would be requested: ${p.effect.wouldAct} (${p.effect.alreadyProcessed} of ${p.effect.recordsRead - p.effect.feedbackRecords} facts already in the translator's inbox; mails already decided are never decided again)`,
+      `records of mail.events: ${p.effect.feedbackRecords} (delivery feedback only refills the suppression list: no mail)`,
     );
   if (p.liveMembers.length > 0)
     lines.push(

@@ -2,7 +2,9 @@
 // ambiguous (docs/sender.md, "States").
 import type { MailRequested } from '@mailfleet/contracts';
 
-export type MailStatus = 'requested' | 'sending' | 'retrying' | 'sent' | 'failed' | 'dead' | 'ambiguous';
+/** `suppressed`: its address was on the suppression list when the mail was due (never sent). */
+export type MailStatus =
+  'requested' | 'sending' | 'retrying' | 'sent' | 'failed' | 'dead' | 'ambiguous' | 'suppressed';
 
 export interface AttemptRecord {
   readonly attempt: number;
@@ -39,4 +41,8 @@ export interface MailState {
 export { messageIdFor } from '@mailfleet/contracts';
 
 export const isFinal = (status: MailStatus): boolean =>
-  status === 'sent' || status === 'failed' || status === 'dead' || status === 'ambiguous';
+  status === 'sent' ||
+  status === 'failed' ||
+  status === 'dead' ||
+  status === 'ambiguous' ||
+  status === 'suppressed';

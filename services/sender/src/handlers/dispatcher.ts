@@ -3,6 +3,7 @@
 // claimed attempt in the background (claimed-attempt.ts: the attempt, its claim renewal, its outcome).
 import type { Logger } from '@mailfleet/logger';
 import { pause } from '@mailfleet/retry';
+import { suppressionReason, type SoftBouncePolicy, type SuppressionStore } from '@mailfleet/suppression';
 import type { DueClaim, SenderStore } from '../adapters/sender-store';
 import type { MailState } from '../domain/mail-state';
 import { TokenBucket } from '../domain/rate-limiter';
@@ -24,6 +25,9 @@ export interface DispatcherOptions extends AttemptDeps {
   /** A claim not renewed for this long belongs to a sender that died; its outcome is unknown. */
   readonly sendingGraceMs: number;
   readonly breaker: { readonly threshold: number; readonly cooldownMs: number };
+  /** The suppression list, looked at right before sending (one read per round of claims). */
+  readonly suppressions: SuppressionStore;
+  readonly softBounces: SoftBouncePolicy;
   readonly metrics: SenderMetrics;
   readonly logger: Logger;
   readonly now: () => Date;
@@ -165,12 +169,42 @@ export class Dispatcher {
           await this.idle(Math.min(this.o.pollIntervalMs, untilNext));
           continue;
         }
-        for (const mail of claimed) this.begin(mail);
+        for (const mail of await this.withoutSuppressed(claimed, now)) this.begin(mail);
       } catch (err) {
         this.o.logger.warn({ err }, 'dispatcher round failed; retrying');
         await pause(1_000, this.shutdown.signal);
       }
     }
+  }
+
+  /**
+   * The claimed mails whose address is not suppressed. The others are recorded as suppressed at once: the
+   * address may have bounced or complained after the mail was requested (while it waited for a retry,
+   * for quiet hours, in a digest). An interrupted attempt is left alone: it may have been delivered.
+   */
+  private async withoutSuppressed(claimed: readonly MailState[], now: number): Promise<MailState[]> {
+    const addressOf = (m: MailState) => m.request.recipient.email.toLowerCase();
+    const checkable = claimed.filter((m) => m.status !== 'sending');
+    const listed = await this.o.suppressions.byAddress(undefined, checkable.map(addressOf));
+    if (listed.size === 0) return [...claimed];
+    const go: MailState[] = [];
+    for (const mail of claimed) {
+      const reason =
+        mail.status === 'sending'
+          ? null
+          : suppressionReason(listed.get(addressOf(mail)), now, this.o.softBounces);
+      if (reason === null) {
+        go.push(mail);
+        continue;
+      }
+      await this.o.recorder.suppressed(mail, mail.attempt + 1, reason);
+      this.o.metrics.suppressed.inc();
+      this.o.logger.info(
+        { mailId: mail.mailId, reason, correlationId: mail.cause.correlationId },
+        'mail suppressed',
+      );
+    }
+    return go;
   }
 
   /** Runs the attempt for a claimed mail in the background, counted in flight until it is recorded. */

@@ -11,7 +11,7 @@ import type { SendResult } from '../adapters/smtp-transport';
 import type { SenderStore } from '../adapters/sender-store';
 import type { AttemptRecord, MailState } from '../domain/mail-state';
 import type { NextStep } from '../domain/send-policy';
-import { mailDeadLettered, mailSendFailed, mailSent } from './sender-events';
+import { mailDeadLettered, mailSendFailed, mailSent, mailSuppressed } from './sender-events';
 
 export interface OutcomeRecorderDeps {
   readonly client: MongoClient;
@@ -138,6 +138,21 @@ export class OutcomeRecorder {
         }),
       );
     return owned;
+  }
+
+  /** Claimed as `owner` but its address is suppressed: final, with MailSuppressed, and nothing sent. */
+  async suppressed(before: MailState, owner: number, reason: string): Promise<boolean> {
+    const now = this.d.now();
+    return this.write(async (session) =>
+      this.withEvents(
+        session,
+        await this.d.store.finish(session, before.mailId, owner, {
+          status: 'suppressed',
+          sendingSince: null,
+        }),
+        [mailSuppressed(this.d.mailEvents, before, reason, this.d.newId(), now)],
+      ),
+    );
   }
 
   /** Attempt `owner` ended before the final dot without a verdict (shutdown, claim taken): give it back. */

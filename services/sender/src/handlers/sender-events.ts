@@ -3,7 +3,7 @@ import { newEnvelope, type TopicDefinition } from '@mailfleet/contracts';
 import type { OutboxEvent } from '@mailfleet/outbox';
 import type { AttemptRecord, MailState } from '../domain/mail-state';
 
-type SenderEventType = 'MailSent' | 'MailSendFailed' | 'MailDeadLettered';
+type SenderEventType = 'MailSent' | 'MailSendFailed' | 'MailDeadLettered' | 'MailSuppressed';
 
 function envelope(state: MailState, eventType: SenderEventType, eventId: string, now: Date) {
   return { ...newEnvelope({ eventType, producer: 'sender', eventId, now, cause: state.cause }), eventType };
@@ -75,6 +75,28 @@ export function mailDeadLettered(
       lastErrorMessage: last?.errorMessage ?? '',
       history: [...history],
       deadLetteredAt: now.getTime(),
+    },
+  };
+}
+
+/** The mail was due, but its address is on the suppression list: it is not sent. */
+export function mailSuppressed(
+  topic: TopicDefinition,
+  state: MailState,
+  reason: string,
+  eventId: string,
+  now: Date,
+): OutboxEvent {
+  return {
+    topic: topic.name,
+    key: state.mailId,
+    envelope: envelope(state, 'MailSuppressed', eventId, now),
+    payload: {
+      mailId: state.mailId,
+      customerId: state.request.recipient.customerId,
+      templateId: state.request.templateId,
+      reason,
+      suppressedAt: now.getTime(),
     },
   };
 }

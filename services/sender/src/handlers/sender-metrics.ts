@@ -20,6 +20,17 @@ export function createSenderMetrics(registry: Registry) {
       help: 'Attempts scheduled again after a failure',
       registers: [registry],
     }),
+    suppressed: new Counter({
+      name: 'sender_mails_suppressed_total',
+      help: 'Mails not sent because their address was on the suppression list when they were due',
+      registers: [registry],
+    }),
+    addressFeedback: new Counter({
+      name: 'sender_address_feedback_total',
+      help: 'Delivery feedback read from mail.events, by what it says of the address (no-address: it names none)',
+      labelNames: ['kind'],
+      registers: [registry],
+    }),
     dead: new Counter({
       name: 'sender_mails_dead_total',
       help: 'Mails dead-lettered after their attempts',

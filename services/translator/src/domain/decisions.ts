@@ -1,4 +1,5 @@
 import type { MailPriority } from '@mailfleet/contracts';
+import type { SoftBouncePolicy } from '@mailfleet/suppression';
 import type { DigestRule } from './digests';
 import type { QuietHours } from './quiet-hours';
 import type { Cause, MailKind } from './translator-state';
@@ -69,6 +70,8 @@ export interface TranslatorPolicy {
   readonly defaultTimeZone: string;
   /** The kinds collected into digests, each with its window (empty: none). */
   readonly digests?: readonly DigestRule[] | undefined;
+  /** When soft bounces suppress an address for a while. */
+  readonly softBounces: SoftBouncePolicy;
 }
 
 export interface KindDelivery {

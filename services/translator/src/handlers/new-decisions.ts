@@ -1,7 +1,9 @@
 // Ledger first: of a transaction's decisions, only mails the ledger has not seen are emitted — a mail
 // decided before (by any instance, in any earlier run, or earlier in the same list) never is again. New
-// requests of a digest kind are collected into their window instead (digest-collection.ts).
+// requests of a digest kind are collected into their window instead (digest-collection.ts). A request to
+// an address on the suppression list becomes a suppression (@mailfleet/suppression).
 import type { ClientSession } from 'mongodb';
+import { suppressionReason } from '@mailfleet/suppression';
 import type { MailDecision } from '../domain/decisions';
 import type { LedgerEntry } from '../adapters/translator-store';
 import type { DigestRule, RequestDecision } from '../domain/digests';
@@ -33,7 +35,13 @@ export async function newDecisions(
   const decided = await deps.store.decidedAmong(session, [...new Set(decisions.map((d) => d.mailId))]);
   const fresh: NewDecisions = { decided, ledger: [], events: [], emitted: [], digested: [] };
   const collected: { decision: RequestDecision; rule: DigestRule }[] = [];
-  for (const d of decisions) {
+  const checked = await withSuppressions(
+    deps,
+    session,
+    decisions.filter((d) => !decided.has(d.mailId)),
+    at,
+  );
+  for (const d of checked) {
     if (decided.has(d.mailId)) continue;
     decided.add(d.mailId);
     const rule = digestRuleFor(deps, d);
@@ -52,4 +60,34 @@ export async function newDecisions(
   fresh.events.push(...digests.events);
   fresh.emitted.push(...digests.emitted);
   return fresh;
+}
+
+/** The decisions with each request to a suppressed address turned into a suppression (one read for all). */
+async function withSuppressions(
+  deps: TranslatorDeps,
+  session: ClientSession,
+  decisions: readonly MailDecision[],
+  at: Date,
+): Promise<MailDecision[]> {
+  const addressOf = (d: MailDecision) => (d.type === 'request' ? d.recipient.email.toLowerCase() : null);
+  const addresses = decisions.map(addressOf).filter((a): a is string => a !== null);
+  const listed = await deps.suppressions.byAddress(session, addresses);
+  if (listed.size === 0) return [...decisions];
+  return decisions.map((d): MailDecision => {
+    const address = addressOf(d);
+    const reason =
+      d.type === 'request' && address !== null
+        ? suppressionReason(listed.get(address), at.getTime(), deps.policy.softBounces)
+        : null;
+    return d.type === 'request' && reason !== null
+      ? {
+          type: 'suppress',
+          mailId: d.mailId,
+          kind: d.kind,
+          customerId: d.recipient.customerId,
+          reason,
+          cause: d.cause,
+        }
+      : d;
+  });
 }

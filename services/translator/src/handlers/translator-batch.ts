@@ -3,8 +3,10 @@
 // `$in` per collection and writes one bulk per collection, so a chunk costs about ten round trips
 // whatever its size. When it throws, the consumer runner hands it the chunk's records one at a time (a
 // chunk of one each), so a poison record is dead-lettered alone. Parked mails are decided by the sweep
-// (parked-mail-sweep.ts).
+// (parked-mail-sweep.ts). Records of mail.events bring the delivery feedback that fills the suppression
+// list (@mailfleet/suppression); the translator's own outcomes there are skipped.
 import type { BatchHandler, DecodedRecord, HandlerContext } from '@mailfleet/kafka';
+import { addressFactsAmong } from '@mailfleet/suppression';
 import type { MailDecision } from '../domain/decisions';
 import { newlyParked, parkNotice } from '../domain/park-notice';
 import { onCustomerFact, onOrderFact, type CustomerFact, type OrderFact } from '../domain/translate';
@@ -36,7 +38,20 @@ function factOf(record: DecodedRecord): Fact {
 }
 
 export function createTranslatorBatchHandler(deps: TranslatorDeps): BatchHandler {
-  return async (records) => {
+  return async (allRecords) => {
+    const feedbackTopic = deps.topics.events.name;
+    const addressFacts = addressFactsAmong(
+      allRecords
+        .filter((r) => r.context.source.topic === feedbackTopic)
+        .map((r) => ({ event: r.event, eventId: r.context.envelope.eventId })),
+      (kind) => deps.metrics.addressFacts.inc({ kind }),
+    );
+    const records = allRecords.filter((r) => r.context.source.topic !== feedbackTopic);
+    if (records.length === 0) {
+      // Feedback only: adding a fact is idempotent, so it needs no transaction and no inbox.
+      await deps.suppressions.add(undefined, addressFacts);
+      return;
+    }
     const facts = records.map(factOf);
     const nowMs = deps.now().getTime();
     // Read before the transaction: a look at Kafka must not hold it open. One watermark that has passed
@@ -60,6 +75,8 @@ export function createTranslatorBatchHandler(deps: TranslatorDeps): BatchHandler
         parkedDelta = 0;
         const at = deps.now();
         const now = at.getTime();
+        // First, so a bounce and the next order to its address in one chunk see each other.
+        await deps.suppressions.add(session, addressFacts);
         const eventIds = facts.map((f) => f.record.context.envelope.eventId);
         const seen = await deps.store.processedAmong(session, eventIds);
         // A redelivered record, or the same event twice in one chunk, is handled once.

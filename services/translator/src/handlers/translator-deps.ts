@@ -4,6 +4,7 @@ import type { Logger } from '@mailfleet/logger';
 import type { Outbox } from '@mailfleet/outbox';
 import type { TranslatorPolicy } from '../domain/decisions';
 import type { DigestWindowStore } from '../adapters/digest-window-store';
+import type { SuppressionStore } from '@mailfleet/suppression';
 import type { TranslatorStore } from '../adapters/translator-store';
 import type { MailTopics } from './mail-events';
 import type { TranslatorMetrics } from './translator-metrics';
@@ -12,6 +13,7 @@ export interface TranslatorDeps {
   readonly client: MongoClient;
   readonly store: TranslatorStore;
   readonly digestWindows: DigestWindowStore;
+  readonly suppressions: SuppressionStore;
   readonly outbox: Outbox;
   readonly policy: TranslatorPolicy;
   readonly topics: MailTopics;

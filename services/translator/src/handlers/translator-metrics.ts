@@ -21,6 +21,12 @@ export function createTranslatorMetrics(registry: Registry, store: TranslatorSto
       help: 'Customers whose parked mails could not be decided in a sweep (logged with the customer id)',
       registers: [registry],
     }),
+    addressFacts: new Counter({
+      name: 'translator_address_feedback_total',
+      help: 'Delivery feedback read from mail.events, by what it says of the address (hard-bounce, soft-bounce, complaint; no-address: it names none)',
+      labelNames: ['kind'],
+      registers: [registry],
+    }),
     duplicates: new Counter({
       name: 'translator_duplicate_events_total',
       help: 'Events skipped because their id was processed before (redelivery, replay)',

@@ -7,6 +7,7 @@ export const policy: TranslatorPolicy = {
   locales: ['en', 'de'],
   defaultLocale: 'en',
   parkLimitMs: 60 * 60_000,
+  softBounces: { limit: 3, windowMs: 72 * 3_600_000 },
   settleMs: 2_000,
   templateVersions: {
     'order-confirmation': 1,

@@ -1,0 +1,11 @@
+export {
+  addressFactOf,
+  suppressionReason,
+  type AddressFact,
+  type AddressSuppression,
+  type FeedbackEvent,
+  type SoftBouncePolicy,
+} from './address-suppression';
+export { SuppressionStore } from './suppression-store';
+export { addressFactsAmong } from './address-facts';
+export { softBouncePolicy, suppressionEnv } from './suppression-env';

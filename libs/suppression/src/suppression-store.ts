@@ -1,0 +1,61 @@
+// A service's suppression list (address-suppression.ts): one document per address with the facts that
+// concern it, in a collection of the service's own database. Adding a fact is idempotent ($addToSet of a value that is the same on every
+// replay), so redelivered or replayed feedback changes nothing and needs no inbox.
+import type { ClientSession, Db } from 'mongodb';
+import type { AddressFact, AddressSuppression } from './address-suppression';
+
+interface SuppressionDoc {
+  _id: string;
+  permanent?: AddressFact[];
+  soft?: AddressFact[];
+}
+
+export class SuppressionStore {
+  constructor(
+    private readonly db: Db,
+    private readonly collectionName: string,
+  ) {}
+
+  readonly collection = () => this.db.collection<SuppressionDoc>(this.collectionName);
+
+  /** Creates the collection before the first transaction writes to it. */
+  async ensureCollection(): Promise<void> {
+    const name = this.collection().collectionName;
+    const found = await this.db.listCollections({ name }, { nameOnly: true }).toArray();
+    if (found.length === 0)
+      await this.db.createCollection(name).catch((err: { codeName?: string }) => {
+        if (err.codeName !== 'NamespaceExists') throw err; // another instance created it meanwhile
+      });
+  }
+
+  async add(
+    session: ClientSession | undefined,
+    facts: readonly { address: string; fact: AddressFact }[],
+  ): Promise<void> {
+    if (facts.length === 0) return;
+    await this.collection().bulkWrite(
+      facts.map(({ address, fact }) => ({
+        updateOne: {
+          filter: { _id: address },
+          update: { $addToSet: { [fact.kind === 'soft-bounce' ? 'soft' : 'permanent']: fact } },
+          upsert: true,
+        },
+      })),
+      { session, ordered: true },
+    );
+  }
+
+  /** The suppression documents of `addresses` (lower-cased), one round trip. */
+  async byAddress(
+    session: ClientSession | undefined,
+    addresses: readonly string[],
+  ): Promise<Map<string, AddressSuppression>> {
+    if (addresses.length === 0) return new Map();
+    const docs = await this.collection()
+      .find({ _id: { $in: [...new Set(addresses)] } }, { session })
+      .toArray();
+    return new Map(
+      docs.map((d) => [d._id, { address: d._id, permanent: d.permanent ?? [], soft: d.soft ?? [] }]),
+    );
+  }
+}
