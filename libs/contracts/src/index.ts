@@ -47,4 +47,11 @@ export {
 } from './topics';
 export { generateTypes } from './type-generator';
 export { isMailAddress, mailAddressProblem } from './mail-address';
-export { MAIL_ID_HEADER, mailIdFromHeader, mailIdFromMessageId, messageIdFor } from './message-id';
+export {
+  MAIL_ID_HEADER,
+  mailIdFromHeader,
+  mailIdFromMessageId,
+  mailIdFromVerp,
+  messageIdFor,
+  verpAddressFor,
+} from './message-id';

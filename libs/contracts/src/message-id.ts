@@ -57,6 +57,34 @@ export function mailIdFromMessageId(messageId: string, domain: string): string |
   return messageIdFor(mailId, domain) === `<${local}@${domain}>` ? mailId : null;
 }
 
+/** The local part of a VERP return path: `bounces+<escaped mailId>`. */
+const VERP_PREFIX = 'bounces+';
+/** RFC 5321 §4.5.3.1.1: a local part is at most 64 octets. */
+const MAX_LOCAL_PART = 64;
+
+/**
+ * The envelope sender (RFC 5321 MAIL FROM) of a mail, unique per mail (VERP): a bounce report comes back
+ * to it, so the address alone names the mail, even when the report quotes none of its headers. The mailId
+ * is escaped as in the Message-ID; an id too long for the 64 octets of a local part gets a digest instead,
+ * which names no mail (the report's quoted Message-ID or X-Mailfleet-Mail-Id must then do).
+ */
+export function verpAddressFor(mailId: string, bounceDomain: string): string {
+  const escaped = messageIdFor(mailId, bounceDomain).slice(1, -(bounceDomain.length + 2));
+  const local = `${VERP_PREFIX}${escaped}`;
+  return local.length <= MAX_LOCAL_PART && !escaped.includes('==')
+    ? `${local}@${bounceDomain}`
+    : `${VERP_PREFIX}${fnv1a64(mailId)}==@${bounceDomain}`;
+}
+
+/** The mailId a VERP address of ours names, or null (another domain, not a VERP address, the digest form). */
+export function mailIdFromVerp(address: string, bounceDomain: string): string | null {
+  const bare = address.trim().replace(/^<(.*)>$/s, '$1');
+  const at = bare.lastIndexOf('@');
+  const local = bare.slice(0, at);
+  if (at <= 0 || !local.toLowerCase().startsWith(VERP_PREFIX)) return null;
+  return mailIdFromMessageId(`<${local.slice(VERP_PREFIX.length)}${bare.slice(at)}>`, bounceDomain);
+}
+
 /** The mailId in an `X-Mailfleet-Mail-Id` header value, or null when it cannot be decoded. */
 export function mailIdFromHeader(value: string): string | null {
   try {

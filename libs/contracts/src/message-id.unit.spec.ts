@@ -1,4 +1,10 @@
-import { mailIdFromHeader, mailIdFromMessageId, messageIdFor } from './message-id';
+import {
+  mailIdFromHeader,
+  mailIdFromMessageId,
+  mailIdFromVerp,
+  messageIdFor,
+  verpAddressFor,
+} from './message-id';
 
 const DOMAIN = 'mail.example.test';
 
@@ -36,4 +42,16 @@ test('the X-Mailfleet-Mail-Id header decodes, and a broken one names no mail', (
   expect(mailIdFromHeader('order-confirmation:o%20%C3%BC')).toBe('order-confirmation:o ü');
   expect(mailIdFromHeader('%E0%A4%A')).toBeNull();
   expect(mailIdFromHeader('  ')).toBeNull();
+});
+
+test('a VERP return path names its mail; one too long for a local part names none', () => {
+  const address = verpAddressFor('order-confirmation:o-1001', 'bounces.example.test');
+  expect(address).toBe('bounces+order-confirmation=3ao-1001@bounces.example.test');
+  expect(mailIdFromVerp(address, 'bounces.example.test')).toBe('order-confirmation:o-1001');
+  expect(mailIdFromVerp(`<${address.toUpperCase()}>`, 'bounces.example.test')).toBeNull(); // escapes are lower-case
+  const long = verpAddressFor(`order-confirmation:${'x'.repeat(60)}`, 'bounces.example.test');
+  expect(long.split('@')[0]!.length).toBeLessThanOrEqual(64);
+  expect(mailIdFromVerp(long, 'bounces.example.test')).toBeNull();
+  expect(mailIdFromVerp('someone@bounces.example.test', 'bounces.example.test')).toBeNull();
+  expect(mailIdFromVerp(address, 'other.test')).toBeNull();
 });

@@ -22,3 +22,4 @@ export { collectTopic, firstSeenOrderByKey, type CollectedRecord } from './topic
 export { waitForGroupAtEnd } from './group-at-end';
 export { startServiceProcess, type ServiceProcess } from './service-process';
 export { startTcpProxy, type TcpProxy } from './tcp-proxy';
+export { startPostfix, type PostfixInstance } from './postfix';

@@ -21,6 +21,16 @@ export const feedbackEnvSchema = baseServiceEnvSchema
     FEEDBACK_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(20_000_000).default(1_048_576),
     /** How long a notification is kept, so a provider's late retry is still recognised (SendGrid retries 72 h). */
     FEEDBACK_RETENTION_DAYS: z.coerce.number().int().min(4).max(3650).default(30),
+    /**
+     * The domain of the senders' VERP return paths (their SENDER_VERP_DOMAIN): when set, the SMTP listener
+     * takes bounce reports for bounces+…@ it.
+     */
+    FEEDBACK_BOUNCE_DOMAIN: z
+      .string()
+      .regex(/^[A-Za-z0-9.-]+$/)
+      .optional(),
+    FEEDBACK_SMTP_PORT: z.coerce.number().int().min(1).max(65535).default(2525),
+    FEEDBACK_SMTP_HOST: z.string().min(1).default('127.0.0.1'),
     /** mailfleet's signed format: one key, or two separated by a comma while rotating (each ≥ 32 bytes). */
     FEEDBACK_WEBHOOK_KEYS: z.string().optional(),
     FEEDBACK_WEBHOOK_KEYS_FILE: z.string().optional(),
@@ -83,12 +93,17 @@ export const feedbackEnvSchema = baseServiceEnvSchema
         });
       }
     }
-    if (mailfleetKeys === undefined && mailgunKey === undefined && sendGridText === undefined)
+    if (
+      mailfleetKeys === undefined &&
+      mailgunKey === undefined &&
+      sendGridText === undefined &&
+      env.FEEDBACK_BOUNCE_DOMAIN === undefined
+    )
       ctx.addIssue({
         code: 'custom',
         path: ['FEEDBACK_WEBHOOK_KEYS'],
         message:
-          'configure at least one webhook: FEEDBACK_WEBHOOK_KEYS, MAILGUN_WEBHOOK_SIGNING_KEY or SENDGRID_WEBHOOK_PUBLIC_KEY (or their _FILE)',
+          'configure at least one source of feedback: FEEDBACK_WEBHOOK_KEYS, MAILGUN_WEBHOOK_SIGNING_KEY or SENDGRID_WEBHOOK_PUBLIC_KEY (or their _FILE), or FEEDBACK_BOUNCE_DOMAIN for bounce reports',
       });
     const {
       FEEDBACK_WEBHOOK_KEYS: _a,

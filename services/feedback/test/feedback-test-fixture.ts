@@ -3,7 +3,8 @@
 import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { MongoClient } from 'mongodb';
-import { TOPICS, fleetTopics } from '@mailfleet/contracts';
+import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { EventCodec, TOPICS, fleetTopics } from '@mailfleet/contracts';
 import { createLogger } from '@mailfleet/logger';
 import { OutboxRelay, collectionsFor, ensureOutboxIndexes, unpublishedCount } from '@mailfleet/outbox';
 import {
@@ -36,6 +37,13 @@ const logger = createLogger('feedback-test', 'silent');
 export interface FeedbackFixture {
   readonly db: ReturnType<MongoClient['db']>;
   readonly events: Awaited<ReturnType<typeof collectTopic>>;
+  /** The bounce listener's port (it listens when FEEDBACK_BOUNCE_DOMAIN is given). */
+  readonly smtpPort: number;
+  payloadOf(record: {
+    partition: number;
+    offset: string;
+    value: Buffer | null;
+  }): Promise<Record<string, unknown>>;
   /** POSTs `body` to the format's endpoint with `headers`; the status and the parsed answer. */
   post(
     path: string,
@@ -52,7 +60,9 @@ export interface FeedbackFixture {
   close(): Promise<void>;
 }
 
-export async function createFeedbackFixture(): Promise<FeedbackFixture> {
+export async function createFeedbackFixture(
+  extra: (ports: { smtpPort: number }) => Record<string, string> = () => ({}),
+): Promise<FeedbackFixture> {
   const suffix = testTopicSuffix();
   await createTestTopics(testTopics(TOPICS, 3, suffix));
   const mongo = new MongoClient(mongoUrl());
@@ -69,6 +79,10 @@ export async function createFeedbackFixture(): Promise<FeedbackFixture> {
   const sendGrid = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
   const port = await freePort();
   const opsPort = await freePort();
+  const smtpPort = await freePort();
+  const codec = new EventCodec(new SchemaRegistry({ host: schemaRegistryUrl() }), [
+    fleetTopics(suffix).mailEvents,
+  ]);
   const processes: ServiceProcess[] = [
     startServiceProcess('feedback', 'services/feedback/src/main.ts', {
       KAFKA_BROKERS: kafkaBrokers().join(','),
@@ -84,7 +98,9 @@ export async function createFeedbackFixture(): Promise<FeedbackFixture> {
       SENDGRID_WEBHOOK_PUBLIC_KEY: (
         sendGrid.publicKey.export({ format: 'der', type: 'spki' }) as Buffer
       ).toString('base64'),
+      FEEDBACK_SMTP_PORT: String(smtpPort),
       LOG_LEVEL: 'info',
+      ...extra({ smtpPort }),
     }),
   ];
   const base = `http://127.0.0.1:${port}`;
@@ -99,6 +115,14 @@ export async function createFeedbackFixture(): Promise<FeedbackFixture> {
   return {
     db,
     events,
+    smtpPort,
+    async payloadOf(record) {
+      const decoded = await codec.decode(
+        { topic: fleetTopics(suffix).mailEvents.name, partition: record.partition, offset: record.offset },
+        record.value,
+      );
+      return decoded.payload as unknown as Record<string, unknown>;
+    },
     async post(path, body, headers = {}) {
       const r = await fetch(`${base}${path}`, {
         method: 'POST',

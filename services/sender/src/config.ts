@@ -37,6 +37,14 @@ export const senderEnvSchema = baseServiceEnvSchema.extend({
   SMTP_DATA_BLOCK_TIMEOUT_MS: ms(RFC5321_TIMEOUTS.dataBlockMs),
   SMTP_DATA_TERMINATION_TIMEOUT_MS: ms(RFC5321_TIMEOUTS.dataTerminationMs),
   MAIL_FROM: z.string().min(3).default('mailfleet <noreply@mailfleet.local>'),
+  /**
+   * When set, each mail's envelope sender is bounces+<mail id>@this domain (VERP), so a bounce report
+   * names its mail: route the domain's mail to the feedback service's SMTP listener.
+   */
+  SENDER_VERP_DOMAIN: z
+    .string()
+    .regex(/^[A-Za-z0-9.-]+$/)
+    .optional(),
   MESSAGE_ID_DOMAIN: z
     .string()
     .regex(/^[A-Za-z0-9.-]+$/)

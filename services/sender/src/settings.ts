@@ -45,6 +45,7 @@ type DispatchSettings = Pick<
   | 'sendingGraceMs'
   | 'breaker'
   | 'softBounces'
+  | 'verpDomain'
   | 'crashAfterAccept'
 >;
 
@@ -52,6 +53,7 @@ type DispatchSettings = Pick<
 export const dispatchSettings = (config: SenderConfig): DispatchSettings => ({
   from: config.MAIL_FROM,
   softBounces: softBouncePolicy(config),
+  verpDomain: config.SENDER_VERP_DOMAIN,
   retry: {
     maxAttempts: config.SENDER_MAX_ATTEMPTS,
     initialDelayMs: config.SENDER_RETRY_INITIAL_MS,

@@ -43,7 +43,7 @@ export function decide(n: Notification, messageIdDomain: string): FeedbackDecisi
   });
   if (n.kind === 'other' || n.kind === 'unsubscribed') return none('ignored');
   if (mailId === null) return none('unknown-mail');
-  const source = `webhook:${n.provider}`;
+  const source = n.provider === 'dsn' ? 'dsn' : `webhook:${n.provider}`;
   const event = ((): FeedbackEvent => {
     switch (n.kind) {
       case 'delivered':

@@ -1,7 +1,8 @@
 // One delivery notification as mailfleet understands it, whichever provider reported it: what happened,
 // to which mail (by our id, or by the Message-ID we gave it) and to which address.
 
-export type Provider = 'mailfleet' | 'mailgun' | 'sendgrid';
+/** A webhook format, or `dsn`: a bounce report received by the SMTP listener. */
+export type Provider = 'mailfleet' | 'mailgun' | 'sendgrid' | 'dsn';
 
 /** What the notification says happened. `other` covers what mailfleet does not act on (opens, clicks, deferrals). */
 export type NotificationKind = 'delivered' | 'bounced' | 'complained' | 'unsubscribed' | 'other';

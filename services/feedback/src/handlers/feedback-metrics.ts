@@ -8,6 +8,12 @@ export function createFeedbackMetrics(registry: Registry) {
       labelNames: ['provider', 'status'],
       registers: [registry],
     }),
+    dsnMessages: new Counter({
+      name: 'feedback_dsn_messages_total',
+      help: 'Messages received by the bounce listener, by result (report, not-a-report, too-large, unavailable)',
+      labelNames: ['result'],
+      registers: [registry],
+    }),
     notifications: new Counter({
       name: 'feedback_notifications_total',
       help: 'Notifications received, by format and outcome (event, unknown-mail, ignored, duplicate)',

@@ -25,6 +25,8 @@ export interface OutgoingMail {
   readonly html: string;
   readonly text: string;
   readonly messageId: string;
+  /** The envelope sender (MAIL FROM) when it is not the From address: the mail's VERP return path. */
+  readonly returnPath?: string | undefined;
   readonly headers: Readonly<Record<string, string>>;
   readonly attachments?: readonly { filename: string; content: Buffer; contentType: string }[];
 }
@@ -50,7 +52,7 @@ export function composeMail(mail: OutgoingMail): {
   const envelope = node.getEnvelope() as { from: string | false; to: string[] };
   return {
     // The envelope recipient is always exactly the address given, whatever the display name says.
-    envelope: { from: envelope.from || '', to: [mail.to.address] },
+    envelope: { from: mail.returnPath ?? (envelope.from || ''), to: [mail.to.address] },
     stream: () => node.createReadStream() as Readable,
   };
 }

@@ -130,3 +130,22 @@ test('the name from the first report cannot redirect the mail', () => {
   );
   expect(composeMail(mail).envelope.to).toEqual(['ada@example.test']);
 });
+
+test('with a VERP domain the envelope sender names the mail; the From header stays the brand address', async () => {
+  const state = mailState('Ada', 'ada@example.test', 'order-confirmation:o-1', 'c');
+  const rendered = { subject: 's', html: '', text: '', locale: 'en' };
+  const plain = composeMail(outgoingMail(state, rendered, [], 'noreply@mailfleet.test'));
+  expect(plain.envelope.from).toBe('noreply@mailfleet.test');
+  const verp = composeMail(
+    outgoingMail(state, rendered, [], 'noreply@mailfleet.test', 'bounces.mailfleet.test'),
+  );
+  expect(verp.envelope.from).toBe('bounces+order-confirmation=3ao-1@bounces.mailfleet.test');
+  const text = await new Promise<string>((resolve) => {
+    let out = '';
+    verp
+      .stream()
+      .on('data', (c: Buffer) => (out += c.toString()))
+      .on('end', () => resolve(out));
+  });
+  expect(text).toMatch(/^From: noreply@mailfleet\.test\r?$/m);
+});

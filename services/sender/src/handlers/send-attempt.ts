@@ -1,3 +1,4 @@
+import { verpAddressFor } from '@mailfleet/contracts';
 // One send attempt for a claimed mail: render, load attachments, hand the message to SMTP. Never throws:
 // every error is decided here into an outcome (bad data fails the mail, infrastructure retries later).
 import { AttachmentError, type AttachmentContent, type AttachmentStore } from '@mailfleet/attachments';
@@ -28,6 +29,8 @@ export interface AttemptDeps {
   readonly attachments: AttachmentStore;
   readonly smtp: SmtpTransport;
   readonly from: string;
+  /** When set, each mail's envelope sender is its VERP address at this domain (bounces name the mail). */
+  readonly verpDomain?: string | undefined;
 }
 
 const failed = (errorClass: Failure['errorClass'], message: string): AttemptOutcome => ({
@@ -45,6 +48,7 @@ export function outgoingMail(
   rendered: RenderedMail,
   attachments: readonly AttachmentContent[],
   from: string,
+  verpDomain?: string,
 ): OutgoingMail {
   const { recipient } = mail.request;
   const name = recipient.name ? headerText(recipient.name, 200) : '';
@@ -56,6 +60,7 @@ export function outgoingMail(
     text: rendered.text,
     attachments,
     messageId: mail.messageId,
+    returnPath: verpDomain === undefined ? undefined : verpAddressFor(mail.mailId, verpDomain),
     headers: {
       'X-Mailfleet-Mail-Id': headerToken(mail.mailId),
       'X-Correlation-Id': headerToken(mail.cause.correlationId),
@@ -90,7 +95,10 @@ export async function runAttempt(
       : failed('local-infrastructure', `loading attachments: ${messageOf(err)}`);
   }
   try {
-    const result = await deps.smtp.send(outgoingMail(mail, rendered, attachments, deps.from), signal);
+    const result = await deps.smtp.send(
+      outgoingMail(mail, rendered, attachments, deps.from, deps.verpDomain),
+      signal,
+    );
     return { type: 'sent', result };
   } catch (err) {
     const smtp = err instanceof SmtpAttemptError ? err.facts : undefined;
