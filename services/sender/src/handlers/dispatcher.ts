@@ -178,14 +178,21 @@ export class Dispatcher {
   }
 
   /**
-   * The claimed mails whose address is not suppressed. The others are recorded as suppressed at once: the
-   * address may have bounced or complained after the mail was requested (while it waited for a retry,
-   * for quiet hours, in a digest). An interrupted attempt is left alone: it may have been delivered.
+   * The claimed mails whose address is not suppressed. The others are recorded as suppressed (in the
+   * background, counted in flight like attempts): the address may have bounced or complained after the
+   * mail was requested (while it waited for a retry, for quiet hours, in a digest). An interrupted
+   * attempt is left alone: it may have been delivered. If the list cannot be read, the mails go out: the
+   * translator checked it when it decided them, and a claim must not be left to expire as "unknown".
    */
   private async withoutSuppressed(claimed: readonly MailState[], now: number): Promise<MailState[]> {
     const addressOf = (m: MailState) => m.request.recipient.email.toLowerCase();
     const checkable = claimed.filter((m) => m.status !== 'sending');
-    const listed = await this.o.suppressions.byAddress(undefined, checkable.map(addressOf));
+    const listed = await this.o.suppressions
+      .byAddress(undefined, checkable.map(addressOf))
+      .catch((err: unknown) => {
+        this.o.logger.warn({ err }, 'suppression list not readable; sending without the check');
+        return new Map<string, never>();
+      });
     if (listed.size === 0) return [...claimed];
     const go: MailState[] = [];
     for (const mail of claimed) {
@@ -193,23 +200,28 @@ export class Dispatcher {
         mail.status === 'sending'
           ? null
           : suppressionReason(listed.get(addressOf(mail)), now, this.o.softBounces);
-      if (reason === null) {
-        go.push(mail);
-        continue;
-      }
-      await this.o.recorder.suppressed(mail, mail.attempt + 1, reason);
-      this.o.metrics.suppressed.inc();
-      this.o.logger.info(
-        { mailId: mail.mailId, reason, correlationId: mail.cause.correlationId },
-        'mail suppressed',
-      );
+      if (reason === null) go.push(mail);
+      else
+        this.track(mail, async () => {
+          await this.o.recorder.suppressed(mail, mail.attempt + 1, reason);
+          this.o.metrics.suppressed.inc();
+          this.o.logger.info(
+            { mailId: mail.mailId, reason, correlationId: mail.cause.correlationId },
+            'mail suppressed',
+          );
+        });
     }
     return go;
   }
 
   /** Runs the attempt for a claimed mail in the background, counted in flight until it is recorded. */
   private begin(claimed: MailState): void {
-    const attempt = runClaimedAttempt(this.o, this.gate, claimed, this.shutdown.signal)
+    this.track(claimed, () => runClaimedAttempt(this.o, this.gate, claimed, this.shutdown.signal));
+  }
+
+  /** Runs work on a claimed mail in the background, counted in flight until it is done. */
+  private track(claimed: MailState, work: () => Promise<void>): void {
+    const attempt = work()
       .catch((err: unknown) =>
         // Only a permanent MongoDB error gets here; the claim expires and is recovered as unknown.
         this.o.logger.error(
