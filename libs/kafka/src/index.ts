@@ -15,3 +15,4 @@ export { createKafka, type KafkaConnection } from './kafka-client';
 export { orderedProducer } from './ordered-producer';
 export { applyTopics, type TopicChange } from './topic-admin';
 export { registerLagGauge } from './lag-monitor';
+export { retentionProblem, topicRetentionMs } from './topic-retention';

@@ -41,6 +41,14 @@ export const senderEnvSchema = baseServiceEnvSchema.extend({
    * When set, each mail's envelope sender is bounces+<mail id>@this domain (VERP), so a bounce report
    * names its mail: route the domain's mail to the feedback service's SMTP listener.
    */
+  /**
+   * How long a finished mail's record (with its address and data) is kept: at least as long as
+   * mail.requested keeps its records (checked at start), or `forever`.
+   */
+  SENDER_FINISHED_RETENTION_DAYS: z
+    .union([z.literal('forever'), z.coerce.number().positive().max(36_500)])
+    .default(120)
+    .transform((v) => (v === 'forever' ? null : v * 86_400_000)),
   SENDER_VERP_DOMAIN: z
     .string()
     .regex(/^[A-Za-z0-9.-]+$/)

@@ -4,7 +4,7 @@ import { AttachmentStore } from '@mailfleet/attachments';
 import { bootService, kafkaClients, serviceOutbox, startConsumer } from '@mailfleet/boot';
 import { consumerFetch } from '@mailfleet/config';
 import { fleetTopics } from '@mailfleet/contracts';
-import { ConsumerRunner } from '@mailfleet/kafka';
+import { ConsumerRunner, retentionProblem, topicRetentionMs } from '@mailfleet/kafka';
 import { SuppressionStore } from '@mailfleet/suppression';
 import { SenderStore } from './adapters/sender-store';
 import { SmtpTransport } from './adapters/smtp-transport';
@@ -28,7 +28,20 @@ async function main(): Promise<void> {
   const db = mongo.db(config.MONGO_DB);
   const store = new SenderStore(db);
   const attachments = new AttachmentStore(mongo.db(config.ATTACHMENTS_DB), config.ATTACHMENTS_BUCKET);
-  await store.ensureIndexes();
+  const admin = await clients.admin();
+  const retention = config.SENDER_FINISHED_RETENTION_DAYS;
+  const tooShort = retentionProblem({
+    setting: 'SENDER_FINISHED_RETENTION_DAYS',
+    keptMs: retention,
+    topic: mailRequested.name,
+    topicRetentionMs: await topicRetentionMs(admin, mailRequested.name),
+  });
+  if (tooShort !== null) {
+    logger.fatal(tooShort);
+    logger.flush();
+    process.exit(2);
+  }
+  await store.ensureIndexes(retention === null ? null : Math.round(retention / 1000));
   const suppressions = new SuppressionStore(db, 'sender_suppressions');
   await suppressions.ensureCollection();
   const codec = await clients.codec([mailRequested, mailEvents]);
@@ -87,7 +100,6 @@ async function main(): Promise<void> {
       maxRecords: config.SENDER_BATCH_SIZE,
     },
   });
-  const admin = await clients.admin();
   boot.onShutdown(async () => smtp.close());
   dispatcher.start();
   boot.onShutdown(() => dispatcher.stop());

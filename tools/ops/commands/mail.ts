@@ -63,6 +63,8 @@ export function registerMail(program: Command): void {
           { _id: args[0]!, status: { $in: RETRYABLE } },
           {
             $set: { status: 'retrying', nextAttemptAt: now, queuedAt: now, attempt: 0, sendingSince: null },
+            // Not finished any more: the retention clock stops.
+            $unset: { finishedAt: '' },
             $inc: { operatorRetries: 1 },
           },
           { returnDocument: 'before' },

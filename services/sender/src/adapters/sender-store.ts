@@ -3,10 +3,24 @@
 import { randomUUID } from 'node:crypto';
 import { MongoBulkWriteError, type ClientSession, type Db, type Filter, type Sort } from 'mongodb';
 import type { MailPriority } from '@mailfleet/contracts';
-import type { MailState } from '../domain/mail-state';
+import { isFinal, type MailState } from '../domain/mail-state';
 
-/** `claimToken` is new with every claim of a mail (see claimSome). */
-type MailDoc = MailState & { _id: string; claimToken?: string };
+/**
+ * `claimToken` is new with every claim of a mail (see claimSome); `finishedAt` is set when the mail
+ * reaches a final status, and the retention TTL index removes the document that long after it.
+ */
+type MailDoc = MailState & { _id: string; claimToken?: string; finishedAt?: Date };
+
+/** The document of a state as stored: a final one carries when it finished (the retention clock). */
+const docOf = (state: MailState, now: Date): MailDoc => ({
+  _id: state.mailId,
+  ...state,
+  ...(isFinal(state.status) ? { finishedAt: now } : {}),
+});
+
+/** What a finishing write sets: the outcome, and when a final one was reached. */
+const finishing = (set: Partial<MailState>) =>
+  set.status !== undefined && isFinal(set.status) ? { ...set, finishedAt: new Date() } : set;
 
 /** What a claim of due mails took, and when it found none due, when the next falls due if it saw that. */
 export interface DueClaim {
@@ -23,7 +37,7 @@ const CLAIMED = { status: 'sending', sendingSince: SERVER_NOW, attempt: { $add: 
 
 /** A document written before a field existed gets the value that field means for it. */
 function normalized(doc: MailDoc): MailState {
-  const { _id, claimToken: _claimToken, ...state } = doc;
+  const { _id, claimToken: _claimToken, finishedAt: _finishedAt, ...state } = doc;
   return {
     ...state,
     queuedAt: state.queuedAt ?? state.request.requestedAt ?? state.nextAttemptAt,
@@ -36,7 +50,25 @@ export class SenderStore {
 
   readonly mails = () => this.db.collection<MailDoc>('sender_mails');
 
-  async ensureIndexes(): Promise<void> {
+  /**
+   * `retentionSeconds`: how long a finished mail's document is kept (null: forever). It must outlive mail.requested's
+   * retention (checked at start, see topic-retention.ts): a replay of a request whose document had gone
+   * would send the mail again. Changing it replaces the index.
+   */
+  async ensureIndexes(retentionSeconds: number | null = null): Promise<void> {
+    const existing = (
+      await this.mails()
+        .indexes()
+        .catch(() => [])
+    ).find((i) => i.name === 'finished_ttl');
+    if (existing && existing.expireAfterSeconds !== retentionSeconds)
+      await this.mails().dropIndex('finished_ttl');
+    if (retentionSeconds !== null) {
+      await this.mails().createIndex(
+        { finishedAt: 1 },
+        { name: 'finished_ttl', expireAfterSeconds: retentionSeconds },
+      );
+    }
     await this.mails().createIndex({ status: 1, nextAttemptAt: 1 }, { name: 'due' });
     await this.mails().createIndex({ status: 1, sendingSince: 1 }, { name: 'in_flight' });
     // The HIGH lane (claimHighDue): its mails by status and time, ahead of the others.
@@ -58,7 +90,7 @@ export class SenderStore {
   async recordRequests(session: ClientSession, states: readonly MailState[]): Promise<void> {
     if (states.length > 0)
       await this.mails().insertMany(
-        states.map((state) => ({ _id: state.mailId, ...state })),
+        states.map((state) => docOf(state, new Date())),
         { session },
       );
   }
@@ -73,7 +105,7 @@ export class SenderStore {
     if (states.length === 0) return new Set();
     try {
       await this.mails().insertMany(
-        states.map((state) => ({ _id: state.mailId, ...state })),
+        states.map((state) => docOf(state, new Date())),
         { ordered: false },
       );
       return new Set();
@@ -234,7 +266,7 @@ export class SenderStore {
     const status = evenIfRecovered ? { $in: ['sending', 'retrying'] } : 'sending';
     const result = await this.mails().updateOne(
       { _id: mailId, status, attempt } as never,
-      { $set: set },
+      { $set: finishing(set) },
       {
         session,
       },
@@ -254,7 +286,7 @@ export class SenderStore {
       outcomes.map(({ mailId, attempt, set }) => ({
         updateOne: {
           filter: { _id: mailId, status: { $in: ['sending', 'retrying'] }, attempt } as never,
-          update: { $set: set },
+          update: { $set: finishing(set) },
         },
       })),
       { session, ordered: false },
