@@ -1,6 +1,6 @@
 // The newcomer's path, as processes: `npm start` brings up the whole fleet on the running stack and prints
 // the dashboard link; `npm run demo` places orders through the example shop; the mails show up as sent on
-// the dashboard, and a signed delivery webhook to the feedback service turns one delivered there; nothing
+// the dashboard, and signed webhooks to the feedback service turn one delivered, then bounced, there; nothing
 // logs a warning or an error on the way; a service killed with SIGKILL is restarted;
 // Ctrl-C stops every process it started.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -112,15 +112,19 @@ test('npm start runs the fleet quietly, npm run demo gets mails sent, crashes ar
   const { data } = await api(`/api/search?q=${encodeURIComponent(orderId!)}`);
   expect(data.mails.map((m) => m.status)).toContain('sent');
 
-  // The provider reports it delivered: the feedback service's webhook, its relay, the projector, the page.
+  // The provider reports it delivered, then the recipient's server bounces it: the feedback service's
+  // webhook, its relay, the projector, the page.
   const sent = data.mails.find((m) => m.status === 'sent')!;
-  const report = JSON.stringify({ id: `delivered-${orderId}`, type: 'delivered', mailId: sent.mailId });
-  const answer = await fetch(`http://127.0.0.1:${feedbackPort}/webhooks/mailfleet`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...signMailfleetWebhook(report, [WEBHOOK_KEY]) },
-    body: report,
-  });
-  expect(answer.status).toBe(200);
+  const report = async (notification: object) => {
+    const body = JSON.stringify(notification);
+    const answer = await fetch(`http://127.0.0.1:${feedbackPort}/webhooks/mailfleet`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...signMailfleetWebhook(body, [WEBHOOK_KEY]) },
+      body,
+    });
+    expect(answer.status).toBe(200);
+  };
+  await report({ id: `delivered-${orderId}`, type: 'delivered', mailId: sent.mailId });
   await waitFor(
     'the dashboard to show the mail delivered',
     async () => {
@@ -130,6 +134,28 @@ test('npm start runs the fleet quietly, npm run demo gets mails sent, crashes ar
         : undefined;
     },
     60_000,
+  );
+  await report({
+    id: `bounced-${orderId}`,
+    type: 'bounced',
+    mailId: sent.mailId,
+    status: '5.1.1',
+    diagnostic: '550 5.1.1 mailbox gone',
+  });
+  const timeline = await waitFor(
+    "the bounce on the mail's timeline",
+    async () => {
+      const mail = (await (
+        await fetch(`http://127.0.0.1:${dashboardPort}/api/mails/${encodeURIComponent(sent.mailId)}`, {
+          headers: { authorization: `Bearer ${TOKEN}` },
+        })
+      ).json()) as { data: { timeline: { type: string; reason: string | null }[] } };
+      return mail.data.timeline.some((t) => t.type === 'bounced') ? mail.data.timeline : undefined;
+    },
+    60_000,
+  );
+  expect(timeline.find((t) => t.type === 'bounced')?.reason).toBe(
+    'HARD 5.1.1: 550 5.1.1 mailbox gone (webhook:mailfleet)',
   );
   // The mail itself is in Mailpit, the SMTP server npm start runs, whose web UI the demo links to.
   expect(demo.stdout).toContain(`http://127.0.0.1:${mailpitUi}/`);

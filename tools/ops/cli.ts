@@ -8,6 +8,7 @@ import { registerMail } from './commands/mail';
 import { registerOutbox } from './commands/outbox';
 import { registerProjection } from './commands/projection';
 import { registerReplay } from './commands/replay';
+import { registerSuppression } from './commands/suppression';
 import { registerTopics } from './commands/topics';
 import { registerTranslator } from './commands/translator';
 import { EXIT } from './ops-errors';
@@ -20,6 +21,7 @@ export function opsProgram(): Command {
     .showHelpAfterError('(add --help for usage)');
   registerGroups(program);
   registerReplay(program);
+  registerSuppression(program);
   registerDlq(program);
   registerMail(program);
   registerOutbox(program);

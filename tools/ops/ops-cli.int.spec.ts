@@ -1,6 +1,6 @@
 // The ops CLI against a running fleet on the real stack: a replay of the translator and the sender from
 // the earliest offsets sends nothing (and the dry-run said so), and the CLI's contract: --json parses,
-// usage errors exit 2.
+// usage errors exit 2; the suppression list as an operator changes it.
 import { oneItemOrder, waitFor } from '@mailfleet/testing';
 import { createOpsFleet, type OpsFleet } from './test/ops-fleet-fixture';
 
@@ -182,5 +182,71 @@ test('every command answers --json; usage errors exit 2 with a message', async (
     expect({ args, code: r.code }).toEqual({ args, code: 2 });
     expect(r.stderr + r.stdout).toMatch(message);
     expect(() => r.json()).not.toThrow();
+  }
+});
+
+test('suppression add stops the next mail to the address, remove lets the one after go; both audited', async () => {
+  const s = f.shop.shop;
+  await s.registerCustomer({ customerId: 'c-sup', email: 'Held@Example.test', name: 'Held', locale: 'en' });
+  const added = await f.cli(
+    '--json',
+    'suppression',
+    'add',
+    'held@example.test',
+    '--reason',
+    'asked us by phone',
+  );
+  expect(added.code).toBe(0);
+  const listed = await f.cli('--json', 'suppression', 'list', '--address', 'HELD@example.test');
+  expect(listed.json()).toEqual([
+    {
+      address: 'held@example.test',
+      lists: ['translator', 'sender'],
+      facts: [expect.objectContaining({ kind: 'manual', detail: 'asked us by phone' })],
+    },
+  ]);
+
+  await s.placeOrder(oneItemOrder('o-sup-1', 'c-sup'));
+  await f.settle();
+  const ledger = f.mongo.db(f.dbs.translator).collection('translator_mails');
+  expect(await ledger.findOne({ _id: 'order-confirmation:o-sup-1' as never })).toMatchObject({
+    outcome: 'suppressed',
+  });
+  expect(await f.sink.messages({ to: 'held@example.test' })).toEqual([]);
+
+  const removed = await f.cli(
+    '--json',
+    'suppression',
+    'remove',
+    'held@example.test',
+    '--reason',
+    'the customer confirmed',
+  );
+  expect(removed.json()).toMatchObject({ removed: { translator: true, sender: true } });
+  await s.placeOrder(oneItemOrder('o-sup-2', 'c-sup'));
+  await waitFor(
+    'the mail after the removal',
+    async () => ((await f.sink.messages({ to: 'held@example.test' })).length === 1 ? true : undefined),
+    120_000,
+  );
+
+  const audits = await f.mongo
+    .db(f.dbs.ops)
+    .collection('ops_audit')
+    .find({ command: /^suppression/ })
+    .sort({ at: 1 })
+    .toArray();
+  expect(audits.map((a) => [a['command'], a['reason']])).toEqual([
+    ['suppression add', 'asked us by phone'],
+    ['suppression remove', 'the customer confirmed'],
+  ]);
+  for (const [args, code, message] of [
+    [['suppression', 'add', 'held@example.test'], 2, /needs --reason/],
+    [['suppression', 'add', 'not-an-address', '--reason', 'x'], 2, /not an e-mail address/],
+    [['suppression', 'remove', 'nobody@example.test', '--reason', 'x'], 1, /not on either list/],
+  ] as const) {
+    const r = await f.cli('--json', ...args);
+    expect({ args, code: r.code }).toEqual({ args, code });
+    expect(r.stderr + r.stdout).toMatch(message);
   }
 });

@@ -6,7 +6,8 @@ import type { MailBounced, MailComplained } from '@mailfleet/contracts';
 
 /** One fact about an address, as stored (identical on every replay of its event, so it is stored once). */
 export interface AddressFact {
-  readonly kind: 'hard-bounce' | 'complaint' | 'soft-bounce';
+  /** `manual`: an operator's decision (`ops suppression add`). */
+  readonly kind: 'hard-bounce' | 'complaint' | 'soft-bounce' | 'manual';
   readonly at: number;
   readonly mailId: string;
   readonly eventId: string;
@@ -74,6 +75,8 @@ export function suppressionReason(
   if (s === undefined) return null;
   const first = [...s.permanent].sort((a, b) => a.at - b.at)[0];
   if (first !== undefined) {
+    if (first.kind === 'manual')
+      return `the address was suppressed by an operator at ${iso(first.at)}: ${first.detail}`;
     const what = first.kind === 'complaint' ? 'a spam complaint' : 'a permanent bounce';
     return `the address is suppressed after ${what} (${first.detail}) at ${iso(first.at)} for mail ${first.mailId}`;
   }

@@ -45,6 +45,21 @@ export class SuppressionStore {
     );
   }
 
+  /** The list, by address (an operator's view: `ops suppression list`). */
+  async list(filter: { address?: string } = {}, limit = 1_000): Promise<AddressSuppression[]> {
+    const docs = await this.collection()
+      .find(filter.address === undefined ? {} : { _id: filter.address.toLowerCase() })
+      .sort({ _id: 1 })
+      .limit(limit)
+      .toArray();
+    return docs.map((d) => ({ address: d._id, permanent: d.permanent ?? [], soft: d.soft ?? [] }));
+  }
+
+  /** Takes the address off the list; true when it was on it. Feedback replayed later puts it back. */
+  async remove(address: string): Promise<boolean> {
+    return (await this.collection().deleteOne({ _id: address.toLowerCase() })).deletedCount === 1;
+  }
+
   /** The suppression documents of `addresses` (lower-cased), one round trip. */
   async byAddress(
     session: ClientSession | undefined,
