@@ -12,3 +12,9 @@ export class OpsRefusal extends Error {
 }
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+/** The reason an audited change needs, trimmed; a usage error naming the command without one. */
+export function needReason(reason: string | undefined, what: string): string {
+  if (!reason?.trim()) throw new UsageError(`${what} needs --reason "..." (kept in the audit record)`);
+  return reason.trim();
+}

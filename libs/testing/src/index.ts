@@ -23,3 +23,4 @@ export { waitForGroupAtEnd } from './group-at-end';
 export { startServiceProcess, type ServiceProcess } from './service-process';
 export { startTcpProxy, type TcpProxy } from './tcp-proxy';
 export { startPostfix, type PostfixInstance } from './postfix';
+export { feedbackEvents, type FeedbackItem } from './feedback-events';

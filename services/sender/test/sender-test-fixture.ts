@@ -4,21 +4,14 @@ import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { MongoClient } from 'mongodb';
 import { v7 as uuidv7 } from 'uuid';
-import {
-  EventCodec,
-  TOPICS,
-  fleetTopics,
-  newEnvelope,
-  type MailBounced,
-  type MailComplained,
-  type MailRequested,
-} from '@mailfleet/contracts';
+import { EventCodec, TOPICS, fleetTopics, newEnvelope, type MailRequested } from '@mailfleet/contracts';
 import { EventPublisher } from '@mailfleet/kafka';
 import { createLogger } from '@mailfleet/logger';
 import { OutboxRelay, collectionsFor, ensureOutboxIndexes } from '@mailfleet/outbox';
 import {
   armSinkFault,
   collectTopic,
+  feedbackEvents,
   startTcpProxy,
   createTestTopics,
   freePort,
@@ -30,6 +23,7 @@ import {
   testTopics,
   uniqueName,
   waitFor,
+  type FeedbackItem,
   type ServiceProcess,
 } from '@mailfleet/testing';
 import { AttachmentStore } from '@mailfleet/attachments';
@@ -120,28 +114,8 @@ export async function createSenderFixture(partitions = 3) {
       );
     },
     /** Delivery feedback on mail.events, as the feedback service publishes it. */
-    async publishFeedback(
-      items: readonly (
-        | { eventType: 'MailBounced'; payload: MailBounced }
-        | { eventType: 'MailComplained'; payload: MailComplained }
-      )[],
-    ) {
-      await publisher.publish(
-        items.map((i) => ({
-          topic: topics.mailEvents.name,
-          key: i.payload.mailId,
-          envelope: {
-            ...newEnvelope({
-              eventType: i.eventType,
-              producer: 'feedback',
-              eventId: uuidv7(),
-              now: new Date(),
-            }),
-            eventType: i.eventType,
-          },
-          payload: i.payload as never,
-        })),
-      );
+    async publishFeedback(items: readonly FeedbackItem[]) {
+      await publisher.publish(feedbackEvents(topics.mailEvents.name, items));
     },
     async startSender(extra: Record<string, string> = {}): Promise<ServiceProcess> {
       const opsPort = await freePort();

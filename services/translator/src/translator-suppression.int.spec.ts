@@ -3,20 +3,16 @@
 // feedback adds nothing; other addresses, and the translator's own events on mail.events, are unaffected.
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { v7 as uuidv7 } from 'uuid';
-import {
-  EventCodec,
-  fleetTopics,
-  newEnvelope,
-  type MailBounced,
-  type MailComplained,
-} from '@mailfleet/contracts';
+import { EventCodec, fleetTopics, type MailBounced } from '@mailfleet/contracts';
 import { EventPublisher } from '@mailfleet/kafka';
 import {
   collectTopic,
+  feedbackEvents,
   oneItemOrder,
   schemaRegistryUrl,
   waitFor,
   waitForGroupAtEnd,
+  type FeedbackItem,
 } from '@mailfleet/testing';
 import { createTranslatorFixture, kafka, type TranslatorFixture } from '../test/translator-test-fixture';
 
@@ -34,28 +30,8 @@ test('a hard bounce, a complaint and enough soft bounces suppress the next mail 
   await codec.register();
   const publisher = new EventPublisher(kafka, codec);
   await publisher.connect();
-  const feedback = async (
-    items: (
-      | { eventType: 'MailBounced'; payload: MailBounced; eventId?: string }
-      | { eventType: 'MailComplained'; payload: MailComplained; eventId?: string }
-    )[],
-  ) => {
-    await publisher.publish(
-      items.map((i) => ({
-        topic: topics.mailEvents.name,
-        key: i.payload.mailId,
-        envelope: {
-          ...newEnvelope({
-            eventType: i.eventType,
-            producer: 'feedback',
-            eventId: i.eventId ?? uuidv7(),
-            now: new Date(),
-          }),
-          eventType: i.eventType,
-        },
-        payload: i.payload as never,
-      })),
-    );
+  const feedback = async (items: readonly FeedbackItem[]) => {
+    await publisher.publish(feedbackEvents(topics.mailEvents.name, items));
     await waitForGroupAtEnd(f.group, [topics.mailEvents.name]);
   };
   const bounce = (mailId: string, recipient: string | null, bounceType: 'HARD' | 'SOFT'): MailBounced => ({

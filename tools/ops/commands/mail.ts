@@ -7,14 +7,9 @@ import { EventPublisher } from '@mailfleet/kafka';
 import { audit } from '../audit';
 import { mailRecords, senderMails, type CustomerDoc } from '../mail-records';
 import { action } from '../ops-command';
-import { OpsRefusal, UsageError } from '../ops-errors';
+import { OpsRefusal, needReason } from '../ops-errors';
 
 const RETRYABLE = ['failed', 'dead'];
-
-const needReason = (reason: string | undefined, what: string): string => {
-  if (!reason?.trim()) throw new UsageError(`${what} needs --reason "..." (kept in the audit record)`);
-  return reason.trim();
-};
 
 export function registerMail(program: Command): void {
   const mail = program.command('mail').description('one mail: show, retry, resend');

@@ -8,7 +8,7 @@ import { SuppressionStore, type AddressFact, type AddressSuppression } from '@ma
 import { audit } from '../audit';
 import { action } from '../ops-command';
 import type { OpsContext } from '../ops-context';
-import { OpsRefusal, UsageError } from '../ops-errors';
+import { OpsRefusal, UsageError, needReason } from '../ops-errors';
 
 async function lists(ctx: OpsContext) {
   return {
@@ -22,11 +22,6 @@ function addressArg(raw: string | undefined): string {
   if (!isMailAddress(address)) throw new UsageError(`${JSON.stringify(raw ?? '')} is not an e-mail address`);
   return address;
 }
-
-const needReason = (reason: string | undefined, what: string): string => {
-  if (!reason?.trim()) throw new UsageError(`${what} needs --reason "..." (kept in the audit record)`);
-  return reason.trim();
-};
 
 interface ListedAddress {
   readonly address: string;

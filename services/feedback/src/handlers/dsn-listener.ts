@@ -9,6 +9,7 @@ import type { NotificationStore } from '../adapters/notification-store';
 import { parseDeliveryReport } from '../domain/delivery-report';
 import { decide } from '../domain/feedback-decision';
 import type { FeedbackMetrics } from './feedback-metrics';
+import { recordNotifications } from './record-notifications';
 
 export interface DsnListenerOptions {
   readonly bounceDomain: string;
@@ -58,24 +59,9 @@ export function createDsnListener(o: DsnListenerOptions): SMTPServer {
           return callback();
         }
         const decisions = parsed.notifications.map((n) => decide(n, o.messageIdDomain));
-        o.store.record(decisions).then(
-          (fresh) => {
+        recordNotifications(o, 'dsn', decisions, log).then(
+          () => {
             o.metrics.dsnMessages.inc({ result: 'report' });
-            for (const d of fresh) {
-              o.metrics.notifications.inc({ provider: 'dsn', outcome: d.outcome });
-              log.info(
-                {
-                  eventId: d.notification.eventId,
-                  kind: d.notification.kind,
-                  mailId: d.mailId,
-                  outcome: d.outcome,
-                },
-                'notification stored',
-              );
-            }
-            const duplicates = decisions.length - fresh.length;
-            if (duplicates > 0)
-              o.metrics.notifications.inc({ provider: 'dsn', outcome: 'duplicate' }, duplicates);
             callback();
           },
           (err: unknown) => {

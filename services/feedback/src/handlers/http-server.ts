@@ -8,6 +8,7 @@ import type { Logger } from '@mailfleet/logger';
 import type { NotificationStore } from '../adapters/notification-store';
 import { decide } from '../domain/feedback-decision';
 import type { FeedbackMetrics } from './feedback-metrics';
+import { recordNotifications } from './record-notifications';
 import type { WebhookRoute } from './webhook-routes';
 
 export interface FeedbackServerOptions {
@@ -50,22 +51,7 @@ export function createFeedbackServer(o: FeedbackServerOptions): FastifyInstance 
         return answer(400, { error: 'invalid-body', problem: parsed.problem });
       }
       const decisions = parsed.notifications.map((n) => decide(n, o.messageIdDomain));
-      const fresh = await o.store.record(decisions);
-      for (const d of fresh) {
-        o.metrics.notifications.inc({ provider: route.provider, outcome: d.outcome });
-        log.info(
-          {
-            eventId: d.notification.eventId,
-            kind: d.notification.kind,
-            mailId: d.mailId,
-            outcome: d.outcome,
-          },
-          'notification stored',
-        );
-      }
-      const duplicates = decisions.length - fresh.length;
-      if (duplicates > 0)
-        o.metrics.notifications.inc({ provider: route.provider, outcome: 'duplicate' }, duplicates);
+      const fresh = await recordNotifications(o, route.provider, decisions, log);
       return answer(200, { received: decisions.length, new: fresh.length });
     });
   }
