@@ -1,6 +1,7 @@
 // A service's suppression list (address-suppression.ts): one document per address with the facts that
-// concern it, in a collection of the service's own database. Adding a fact is idempotent ($addToSet of a value that is the same on every
-// replay), so redelivered or replayed feedback changes nothing and needs no inbox.
+// concern it, in a collection of the service's own database. Adding a fact is idempotent ($addToSet of a
+// value that is the same on every replay), so redelivered or replayed feedback changes nothing and needs
+// no inbox.
 import type { ClientSession, Db } from 'mongodb';
 import type { AddressFact, AddressSuppression } from './address-suppression';
 

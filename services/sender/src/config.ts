@@ -38,10 +38,6 @@ export const senderEnvSchema = baseServiceEnvSchema.extend({
   SMTP_DATA_TERMINATION_TIMEOUT_MS: ms(RFC5321_TIMEOUTS.dataTerminationMs),
   MAIL_FROM: z.string().min(3).default('mailfleet <noreply@mailfleet.local>'),
   /**
-   * When set, each mail's envelope sender is bounces+<mail id>@this domain (VERP), so a bounce report
-   * names its mail: route the domain's mail to the feedback service's SMTP listener.
-   */
-  /**
    * How long a finished mail's record (with its address and data) is kept: at least as long as
    * mail.requested keeps its records (checked at start), or `forever`.
    */
@@ -49,6 +45,10 @@ export const senderEnvSchema = baseServiceEnvSchema.extend({
     .union([z.literal('forever'), z.coerce.number().positive().max(36_500)])
     .default(120)
     .transform((v) => (v === 'forever' ? null : v * 86_400_000)),
+  /**
+   * When set, each mail's envelope sender is bounces+<mail id>@this domain (VERP), so a bounce report
+   * names its mail: route the domain's mail to the feedback service's SMTP listener.
+   */
   SENDER_VERP_DOMAIN: z
     .string()
     .regex(/^[A-Za-z0-9.-]+$/)

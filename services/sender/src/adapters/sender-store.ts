@@ -51,9 +51,9 @@ export class SenderStore {
   readonly mails = () => this.db.collection<MailDoc>('sender_mails');
 
   /**
-   * `retentionSeconds`: how long a finished mail's document is kept (null: forever). It must outlive mail.requested's
-   * retention (checked at start, see topic-retention.ts): a replay of a request whose document had gone
-   * would send the mail again. Changing it replaces the index.
+   * `retentionSeconds`: how long a finished mail's document is kept (null: forever). It must outlive
+   * mail.requested's retention (checked at start, see topic-retention.ts): a replay of a request whose
+   * document had gone would send the mail again. Changing it replaces the index.
    */
   async ensureIndexes(retentionSeconds: number | null = null): Promise<void> {
     const existing = (

@@ -37,7 +37,8 @@ export interface MailState {
   readonly sentAt: number | null;
 }
 
-// The Message-ID comes from the mailId (messageIdFor in @mailfleet/contracts, shared with the feedback service).
+// The Message-ID comes from the mailId: messageIdFor lives in @mailfleet/contracts, because the feedback
+// service reads it back.
 export { messageIdFor } from '@mailfleet/contracts';
 
 export const isFinal = (status: MailStatus): boolean =>
