@@ -16,6 +16,10 @@ export function fleetProcesses(options: {
   dashboardToken: string;
   feedbackPort: number;
   feedbackKey: string;
+  /** UNSUBSCRIBE_KEYS of the sender (which seals the links) and the feedback service (which opens them). */
+  unsubscribeKeys: string;
+  /** Where the sender's List-Unsubscribe links point: the feedback service. */
+  unsubscribeUrl: string;
   opsPortBase: number;
   /** Where the sender delivers: Mailpit under `npm start`. */
   smtpPort: number;
@@ -42,7 +46,13 @@ export function fleetProcesses(options: {
     {
       name: 'sender',
       entry: 'services/sender/src/main.ts',
-      env: { MONGO_DB: 'mailfleet_sender', SMTP_HOST: '127.0.0.1', SMTP_PORT: String(options.smtpPort) },
+      env: {
+        MONGO_DB: 'mailfleet_sender',
+        SMTP_HOST: '127.0.0.1',
+        SMTP_PORT: String(options.smtpPort),
+        SENDER_UNSUBSCRIBE_URL: options.unsubscribeUrl,
+        UNSUBSCRIBE_KEYS: options.unsubscribeKeys,
+      },
     },
     {
       name: 'relay-sender',
@@ -56,6 +66,7 @@ export function fleetProcesses(options: {
         MONGO_DB: 'mailfleet_feedback',
         FEEDBACK_PORT: String(options.feedbackPort),
         FEEDBACK_WEBHOOK_KEYS: options.feedbackKey,
+        UNSUBSCRIBE_KEYS: options.unsubscribeKeys,
       },
     },
     {

@@ -1,6 +1,7 @@
-// The secrets `npm start` gives the local fleet: the dashboard's token (DASHBOARD_TOKEN if set) and the
-// feedback service's webhook key (FEEDBACK_WEBHOOK_KEYS if set), else each generated once into the stack
-// folder (git-ignored, readable by its owner only) and reused, so links and emitters keep working.
+// The secrets `npm start` gives the local fleet: the dashboard's token (DASHBOARD_TOKEN if set), the
+// feedback service's webhook key (FEEDBACK_WEBHOOK_KEYS if set) and the unsubscribe links' key
+// (UNSUBSCRIBE_KEYS if set), else each generated once into the stack folder (git-ignored, readable by its
+// owner only) and reused, so links and emitters keep working.
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -29,5 +30,13 @@ export function feedbackAccess(repoRoot: string) {
     ? 'FEEDBACK_WEBHOOK_KEYS'
     : path.join(loadStackEnv().MAILFLEET_STACK_DIR, 'feedback-webhook-key');
   const key = fromEnv || stackSecret(repoRoot, 'feedback-webhook-key', 32);
-  return { port, key, keySource, url: `http://127.0.0.1:${port}/webhooks/mailfleet` };
+  const unsubscribeKeys = process.env['UNSUBSCRIBE_KEYS'] || stackSecret(repoRoot, 'unsubscribe-key', 32);
+  return {
+    port,
+    key,
+    keySource,
+    url: `http://127.0.0.1:${port}/webhooks/mailfleet`,
+    unsubscribeKeys,
+    unsubscribeUrl: `http://127.0.0.1:${port}/unsubscribe`,
+  };
 }

@@ -42,6 +42,8 @@ async function main(): Promise<void> {
     dashboardToken: access.token,
     feedbackPort: feedback.port,
     feedbackKey: feedback.key,
+    unsubscribeKeys: feedback.unsubscribeKeys,
+    unsubscribeUrl: feedback.unsubscribeUrl,
     opsPortBase,
     smtpPort: mailpit.smtpPort,
   });

@@ -35,6 +35,11 @@ export interface ShopOptions {
   readonly customersTopic?: TopicDefinition;
 }
 
+/** An order to place; `invoice` is the reference `AttachmentStore.put` returned (docs/attachments.md). */
+export type NewOrder = Omit<OrderPlaced, 'placedAt' | 'invoice'> & {
+  readonly invoice?: OrderPlaced['invoice'];
+};
+
 export interface CommandOptions {
   /** Fail after every write of the command, so the transaction rolls back. */
   readonly abort?: boolean;
@@ -103,13 +108,13 @@ export class ShopService {
     );
   }
 
-  placeOrder(order: Omit<OrderPlaced, 'placedAt'>, opts: CommandOptions = {}) {
+  placeOrder(order: NewOrder, opts: CommandOptions = {}) {
     return this.command(
       opts,
       this.ordersTopic,
       order.orderId,
       'OrderPlaced',
-      (now) => ({ ...order, placedAt: now }),
+      (now) => ({ ...order, invoice: order.invoice ?? null, placedAt: now }),
       async (s, p) => {
         await this.options.db
           .collection('orders')

@@ -56,6 +56,7 @@ export const MAIL_EVENTS: TopicDefinition = {
     'MailDelivered',
     'MailBounced',
     'MailComplained',
+    'MailUnsubscribed',
     'MailSuppressed',
     'MailRequestRejected',
     'MailParked',

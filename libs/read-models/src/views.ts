@@ -36,6 +36,8 @@ export type TimelineType =
   | 'bounced'
   /** The recipient reported the mail as spam; the mail was delivered. */
   | 'complained'
+  /** The recipient unsubscribed from the mail's category with its link (RFC 8058); it was delivered. */
+  | 'unsubscribed'
   | 'suppressed'
   | 'rejected';
 

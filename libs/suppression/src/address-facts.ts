@@ -3,7 +3,7 @@
 import type { AnyDecodedEvent } from '@mailfleet/contracts';
 import { addressFactOf, type AddressFact, type FeedbackEvent } from './address-suppression';
 
-const FEEDBACK = new Set(['MailBounced', 'MailComplained']);
+const FEEDBACK = new Set(['MailBounced', 'MailComplained', 'MailUnsubscribed']);
 
 /**
  * The facts stated by the feedback among `events` (with their event ids); `count` is told the kind of

@@ -24,6 +24,7 @@ const listed = (...events: ReturnType<typeof bounce>[]): AddressSuppression => {
     address: 'ada@example.test',
     permanent: facts.filter((f) => f.kind !== 'soft-bounce'),
     soft: facts.filter((f) => f.kind === 'soft-bounce'),
+    unsubscribed: [],
   };
 };
 
@@ -53,7 +54,11 @@ test('a complaint suppresses the address for good', () => {
     fact: { kind: 'complaint', detail: 'abuse, webhook:sendgrid' },
   });
   expect(
-    suppressionReason({ address: 'ada@example.test', permanent: [fact!.fact], soft: [] }, t0, soft),
+    suppressionReason(
+      { address: 'ada@example.test', permanent: [fact!.fact], soft: [], unsubscribed: [] },
+      t0,
+      soft,
+    ),
   ).toMatch(/after a spam complaint/);
 });
 
@@ -72,4 +77,36 @@ test('feedback naming no address states nothing about one; an unlisted address i
   expect(addressFactOf(bounce('HARD', t0, null), 'e')).toBeNull();
   expect(addressFactOf(bounce('HARD', t0, '  '), 'e')).toBeNull();
   expect(suppressionReason(undefined, t0, soft)).toBeNull();
+});
+
+test('a one-click unsubscribe stops only mail of its category, never transactional mail', () => {
+  const found = addressFactOf(
+    {
+      eventType: 'MailUnsubscribed',
+      payload: {
+        mailId: 'shipping-notice:o-1',
+        customerId: 'c-1',
+        recipient: 'Ada@Example.test',
+        category: 'shipping-updates',
+        source: 'one-click',
+        unsubscribedAt: t0,
+      },
+    },
+    'e',
+  );
+  expect(found).toMatchObject({
+    address: 'ada@example.test',
+    fact: { kind: 'unsubscribe', category: 'shipping-updates' },
+  });
+  const s: AddressSuppression = {
+    address: 'ada@example.test',
+    permanent: [],
+    soft: [],
+    unsubscribed: [found!.fact],
+  };
+  expect(suppressionReason(s, t0 + HOUR, soft, 'shipping-updates')).toBe(
+    'the recipient unsubscribed from shipping-updates mail (one-click) at 2026-12-07T08:00:00.000Z with the link in mail shipping-notice:o-1',
+  );
+  expect(suppressionReason(s, t0 + HOUR, soft, 'newsletter')).toBeNull();
+  expect(suppressionReason(s, t0 + HOUR, soft, null)).toBeNull();
 });

@@ -9,3 +9,10 @@ export {
 export { SuppressionStore } from './suppression-store';
 export { addressFactsAmong } from './address-facts';
 export { softBouncePolicy, suppressionEnv } from './suppression-env';
+export {
+  checkUnsubscribeKeys,
+  openUnsubscribeToken,
+  sealUnsubscribeToken,
+  type UnsubscribeClaim,
+} from './unsubscribe-token';
+export { unsubscribeEnv, unsubscribeKeysFrom } from './unsubscribe-env';

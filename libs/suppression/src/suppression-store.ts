@@ -9,7 +9,23 @@ interface SuppressionDoc {
   _id: string;
   permanent?: AddressFact[];
   soft?: AddressFact[];
+  unsubscribed?: AddressFact[];
 }
+
+const FIELD: Record<AddressFact['kind'], 'permanent' | 'soft' | 'unsubscribed'> = {
+  'hard-bounce': 'permanent',
+  complaint: 'permanent',
+  manual: 'permanent',
+  'soft-bounce': 'soft',
+  unsubscribe: 'unsubscribed',
+};
+
+const suppressionOf = (d: SuppressionDoc): AddressSuppression => ({
+  address: d._id,
+  permanent: d.permanent ?? [],
+  soft: d.soft ?? [],
+  unsubscribed: d.unsubscribed ?? [],
+});
 
 export class SuppressionStore {
   constructor(
@@ -38,7 +54,7 @@ export class SuppressionStore {
       facts.map(({ address, fact }) => ({
         updateOne: {
           filter: { _id: address },
-          update: { $addToSet: { [fact.kind === 'soft-bounce' ? 'soft' : 'permanent']: fact } },
+          update: { $addToSet: { [FIELD[fact.kind]]: fact } },
           upsert: true,
         },
       })),
@@ -53,7 +69,7 @@ export class SuppressionStore {
       .sort({ _id: 1 })
       .limit(limit)
       .toArray();
-    return docs.map((d) => ({ address: d._id, permanent: d.permanent ?? [], soft: d.soft ?? [] }));
+    return docs.map(suppressionOf);
   }
 
   /** Takes the address off the list; true when it was on it. Feedback replayed later puts it back. */
@@ -70,8 +86,6 @@ export class SuppressionStore {
     const docs = await this.collection()
       .find({ _id: { $in: [...new Set(addresses)] } }, { session })
       .toArray();
-    return new Map(
-      docs.map((d) => [d._id, { address: d._id, permanent: d.permanent ?? [], soft: d.soft ?? [] }]),
-    );
+    return new Map(docs.map((d) => [d._id, suppressionOf(d)]));
   }
 }

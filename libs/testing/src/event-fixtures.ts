@@ -17,6 +17,7 @@ export const SAMPLE_EVENTS: { readonly [T in EventType]: EventPayloads[T] } = {
     taxMinor: 526,
     totalMinor: 3294,
     placedAt: t,
+    invoice: null,
   },
   OrderShipped: {
     orderId: 'o-1001',
@@ -68,6 +69,7 @@ export const SAMPLE_EVENTS: { readonly [T in EventType]: EventPayloads[T] } = {
     requestedAt: t + 10,
     notBefore: null,
     digest: null,
+    category: null,
   },
   MailSent: {
     mailId: 'order-confirmation:o-1001',
@@ -113,6 +115,14 @@ export const SAMPLE_EVENTS: { readonly [T in EventType]: EventPayloads[T] } = {
     feedbackType: 'abuse',
     source: 'webhook:mailgun',
     complainedAt: t + 12_000,
+  },
+  MailUnsubscribed: {
+    mailId: 'shipping-notice:o-1001',
+    customerId: 'c-42',
+    recipient: 'ada@example.test',
+    category: 'shipping-updates',
+    source: 'one-click',
+    unsubscribedAt: t + 13_000,
   },
   MailSuppressed: {
     mailId: 'shipping-notice:o-1001',

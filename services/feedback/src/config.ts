@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { baseServiceEnvSchema } from '@mailfleet/config';
+import { unsubscribeEnv, unsubscribeKeysFrom } from '@mailfleet/suppression';
 import { checkSigningKeys, sendGridPublicKey } from '@mailfleet/webhooks';
 
 /**
@@ -40,6 +41,8 @@ export const feedbackEnvSchema = baseServiceEnvSchema
     /** SendGrid's Signed Event Webhook verification key (public; base64 DER or PEM). */
     SENDGRID_WEBHOOK_PUBLIC_KEY: z.string().optional(),
     SENDGRID_WEBHOOK_PUBLIC_KEY_FILE: z.string().optional(),
+    /** The senders' unsubscribe keys: when set, the one-click unsubscribe endpoint is served (RFC 8058). */
+    ...unsubscribeEnv,
   })
   .transform((env, ctx) => {
     const secret = (name: string, value: string | undefined, file: string | undefined) => {
@@ -93,17 +96,24 @@ export const feedbackEnvSchema = baseServiceEnvSchema
         });
       }
     }
+    let unsubscribeKeys: string[] | undefined;
+    try {
+      unsubscribeKeys = unsubscribeKeysFrom(env);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', path: ['UNSUBSCRIBE_KEYS'], message: (err as Error).message });
+    }
     if (
       mailfleetKeys === undefined &&
       mailgunKey === undefined &&
       sendGridText === undefined &&
+      unsubscribeKeys === undefined &&
       env.FEEDBACK_BOUNCE_DOMAIN === undefined
     )
       ctx.addIssue({
         code: 'custom',
         path: ['FEEDBACK_WEBHOOK_KEYS'],
         message:
-          'configure at least one source of feedback: FEEDBACK_WEBHOOK_KEYS, MAILGUN_WEBHOOK_SIGNING_KEY or SENDGRID_WEBHOOK_PUBLIC_KEY (or their _FILE), or FEEDBACK_BOUNCE_DOMAIN for bounce reports',
+          'configure at least one source of feedback: FEEDBACK_WEBHOOK_KEYS, MAILGUN_WEBHOOK_SIGNING_KEY, SENDGRID_WEBHOOK_PUBLIC_KEY or UNSUBSCRIBE_KEYS (or their _FILE), or FEEDBACK_BOUNCE_DOMAIN for bounce reports',
       });
     const {
       FEEDBACK_WEBHOOK_KEYS: _a,
@@ -112,9 +122,11 @@ export const feedbackEnvSchema = baseServiceEnvSchema
       MAILGUN_WEBHOOK_SIGNING_KEY_FILE: _d,
       SENDGRID_WEBHOOK_PUBLIC_KEY: _e,
       SENDGRID_WEBHOOK_PUBLIC_KEY_FILE: _f,
+      UNSUBSCRIBE_KEYS: _g,
+      UNSUBSCRIBE_KEYS_FILE: _h,
       ...rest
     } = env;
-    return { ...rest, webhooks: { mailfleetKeys, mailgunKey, sendGridKey } };
+    return { ...rest, webhooks: { mailfleetKeys, mailgunKey, sendGridKey }, unsubscribeKeys };
   });
 export type FeedbackConfig = z.infer<typeof feedbackEnvSchema>;
 export type WebhookSecrets = FeedbackConfig['webhooks'];

@@ -4,7 +4,13 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { NOTIFICATIONS } from './adapters/notification-store';
-import { counter, createFeedbackFixture, type FeedbackFixture } from '../test/feedback-test-fixture';
+import {
+  UNSUBSCRIBE_KEY,
+  counter,
+  createFeedbackFixture,
+  type FeedbackFixture,
+} from '../test/feedback-test-fixture';
+import { sealUnsubscribeToken } from '@mailfleet/suppression';
 import { collectionsFor } from '@mailfleet/outbox';
 import { signMailgunWebhook } from '@mailfleet/webhooks';
 
@@ -132,4 +138,58 @@ test('a signed body that is not a notification is answered 400 with the reason, 
   expect(answer.status).toBe(400);
   expect((answer.body as { problem: string }).problem).toMatch(/name the mail/);
   expect(await stored({ _id: 'mailfleet:evt-bad' })).toBe(0);
+});
+
+test('one-click unsubscribe (RFC 8058): GET only shows a form, a forged link is refused, the POST records one MailUnsubscribed however often it comes', async () => {
+  const claim = {
+    mailId: 'shipping-notice:o-unsub',
+    customerId: 'c-unsub',
+    recipient: 'Una@Example.test',
+    category: 'shipping-updates',
+  };
+  const link = f.url(`/unsubscribe/${sealUnsubscribeToken(claim, [UNSUBSCRIBE_KEY])}`);
+  const oneClick = { 'content-type': 'application/x-www-form-urlencoded' };
+  // A link scanner fetching the URL unsubscribes no one.
+  const shown = await fetch(link);
+  expect(shown.status).toBe(200);
+  expect(await shown.text()).toMatch(/<form method="post">.*name="List-Unsubscribe" value="One-Click"/);
+  // A token sealed with another key, or altered, opens to nothing.
+  const forged = sealUnsubscribeToken(claim, ['another-key-that-is-at-least-32-bytes-long']);
+  for (const token of [forged, `${link.split('/').pop()!.slice(0, -2)}AA`]) {
+    const r = await fetch(f.url(`/unsubscribe/${token}`), {
+      method: 'POST',
+      headers: oneClick,
+      body: 'List-Unsubscribe=One-Click',
+    });
+    expect(r.status).toBe(404);
+  }
+  // A POST that is not the one-click request is refused with what is expected.
+  const wrong = await fetch(link, { method: 'POST', headers: oneClick, body: 'unsubscribe=yes' });
+  expect(wrong.status).toBe(400);
+  expect(await wrong.text()).toContain('List-Unsubscribe=One-Click');
+  expect(await stored({ 'notification.provider': 'one-click' })).toBe(0);
+
+  // The provider's button (urlencoded), the form again, and a multipart body: one notification, one event.
+  const multipart = new FormData();
+  multipart.set('List-Unsubscribe', 'One-Click');
+  for (const init of [
+    { method: 'POST', headers: oneClick, body: 'List-Unsubscribe=One-Click' },
+    { method: 'POST', headers: oneClick, body: 'List-Unsubscribe=One-Click' },
+    { method: 'POST', body: multipart },
+  ]) {
+    const r = await fetch(link, init);
+    expect(r.status).toBe(200);
+    expect(await r.text()).toContain('You are unsubscribed');
+  }
+  expect(await stored({ 'notification.provider': 'one-click' })).toBe(1);
+  await f.waitForEverythingPublished();
+  const records = f.events.records.filter((r) => r.key === claim.mailId);
+  expect(records.map((r) => r.eventType)).toEqual(['MailUnsubscribed']);
+  expect(await f.payloadOf(records[0]!)).toMatchObject({
+    mailId: claim.mailId,
+    customerId: 'c-unsub',
+    recipient: 'una@example.test',
+    category: 'shipping-updates',
+    source: 'one-click',
+  });
 });

@@ -31,6 +31,7 @@ async function main(): Promise<void> {
     maxBodyBytes: config.FEEDBACK_MAX_BODY_BYTES,
     logger,
     metrics,
+    unsubscribeKeys: config.unsubscribeKeys,
   });
   await server.listen({ port: config.FEEDBACK_PORT, host: config.FEEDBACK_HOST });
   boot.onShutdown(() => server.close());
@@ -54,7 +55,10 @@ async function main(): Promise<void> {
   logger.info(
     {
       url: `http://${config.FEEDBACK_HOST}:${config.FEEDBACK_PORT}`,
-      endpoints: routes.map((r) => r.path),
+      endpoints: [
+        ...routes.map((r) => r.path),
+        ...(config.unsubscribeKeys === undefined ? [] : ['/unsubscribe/<token>']),
+      ],
       bounces:
         bounceDomain === undefined
           ? null

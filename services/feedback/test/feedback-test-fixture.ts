@@ -31,6 +31,7 @@ import {
 export const DOMAIN = 'mail.example.test';
 export const MAILFLEET_KEY = 'int-test-key-of-at-least-32-bytes!!';
 export const MAILGUN_KEY = 'key-mailgun-int-test-signing-key-0001';
+export const UNSUBSCRIBE_KEY = 'int-test-unsubscribe-key-of-32-bytes-or-more';
 
 const logger = createLogger('feedback-test', 'silent');
 
@@ -50,6 +51,8 @@ export interface FeedbackFixture {
     body: string,
     headers?: Record<string, string>,
   ): Promise<{ status: number; body: unknown }>;
+  /** The service's address of `path`. */
+  url(path: string): string;
   mailfleetHeaders(body: string): Record<string, string>;
   /** The body with its `signature` made now under the Mailgun key. */
   signedMailgunBody(body: Record<string, unknown>): string;
@@ -99,6 +102,7 @@ export async function createFeedbackFixture(
         sendGrid.publicKey.export({ format: 'der', type: 'spki' }) as Buffer
       ).toString('base64'),
       FEEDBACK_SMTP_PORT: String(smtpPort),
+      UNSUBSCRIBE_KEYS: UNSUBSCRIBE_KEY,
       LOG_LEVEL: 'info',
       ...extra({ smtpPort }),
     }),
@@ -131,6 +135,7 @@ export async function createFeedbackFixture(
       });
       return { status: r.status, body: await r.json().catch(() => null) };
     },
+    url: (path) => `${base}${path}`,
     mailfleetHeaders: (body) => signMailfleetWebhook(body, [MAILFLEET_KEY]),
     signedMailgunBody(body) {
       const timestamp = String(Math.floor(Date.now() / 1000));

@@ -23,6 +23,7 @@ export function lifecycleEvents(prefix: string, orders: number, t0: number): Tes
         taxMinor: 0,
         totalMinor: 1000 + i,
         placedAt: at,
+        invoice: null,
       },
     });
     for (const [kind, offset] of [
@@ -45,6 +46,7 @@ export function lifecycleEvents(prefix: string, orders: number, t0: number): Tes
           priority: 'NORMAL',
           notBefore: null,
           digest: null,
+          category: kind === 'shipping-notice' ? 'shipping-updates' : null,
           requestedAt: at + offset,
         },
       });

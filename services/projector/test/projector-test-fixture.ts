@@ -54,6 +54,7 @@ const TOPIC_OF: Record<EventType, 'orders' | 'customers' | 'mailRequested' | 'ma
   MailDelivered: 'mailEvents',
   MailBounced: 'mailEvents',
   MailComplained: 'mailEvents',
+  MailUnsubscribed: 'mailEvents',
   MailSuppressed: 'mailEvents',
   MailRequestRejected: 'mailEvents',
   MailParked: 'mailEvents',

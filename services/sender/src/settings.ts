@@ -1,7 +1,7 @@
 // The sender's settings as its parts take them: the environment's names are in config.ts, the shapes
 // the adapters and the dispatcher take are here.
 import { secretFrom } from '@mailfleet/config';
-import { softBouncePolicy } from '@mailfleet/suppression';
+import { softBouncePolicy, unsubscribeKeysFrom } from '@mailfleet/suppression';
 import type { SmtpSettings } from './adapters/smtp-transport';
 import type { SenderConfig } from './config';
 import type { DispatcherOptions } from './handlers/dispatcher';
@@ -46,6 +46,7 @@ type DispatchSettings = Pick<
   | 'breaker'
   | 'softBounces'
   | 'verpDomain'
+  | 'unsubscribe'
   | 'crashAfterAccept'
 >;
 
@@ -54,6 +55,10 @@ export const dispatchSettings = (config: SenderConfig): DispatchSettings => ({
   from: config.MAIL_FROM,
   softBounces: softBouncePolicy(config),
   verpDomain: config.SENDER_VERP_DOMAIN,
+  unsubscribe:
+    config.SENDER_UNSUBSCRIBE_URL === undefined
+      ? undefined
+      : { baseUrl: config.SENDER_UNSUBSCRIBE_URL, keys: unsubscribeKeysFrom(config) ?? [] },
   retry: {
     maxAttempts: config.SENDER_MAX_ATTEMPTS,
     initialDelayMs: config.SENDER_RETRY_INITIAL_MS,

@@ -92,6 +92,7 @@ export async function createSenderFixture(partitions = 3) {
         requestedAt: Date.now(),
         notBefore: null,
         digest: null,
+        category: null,
         ...change,
       };
     },

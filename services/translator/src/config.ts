@@ -74,6 +74,42 @@ const priorityMap = z.string().transform((text, ctx) => {
   return map;
 });
 
+/**
+ * Kinds that confirm or change a contract the customer made: the law and the big mailbox providers treat
+ * them as transactional, so they carry no unsubscribe link and no unsubscribe stops them.
+ */
+const TRANSACTIONAL_KINDS: readonly MailKind[] = ['order-confirmation', 'cancellation-notice'];
+
+/** `kind=category,…`: the kinds a recipient can unsubscribe from, each with its category. */
+const categoryMap = z.string().transform((text, ctx) => {
+  const map: Partial<Record<MailKind, string>> = {};
+  for (const entry of text
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean)) {
+    const [kind, category] = entry.split('=').map((p) => p.trim());
+    if (
+      !(MAIL_KINDS as readonly string[]).includes(kind ?? '') ||
+      !/^[a-z0-9][a-z0-9-]{0,63}$/.test(category ?? '')
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `${JSON.stringify(entry)} must be kind=category with a kind of ${MAIL_KINDS.join(', ')} and a category of lower-case letters, digits and dashes`,
+      });
+      return z.NEVER;
+    }
+    if (TRANSACTIONAL_KINDS.includes(kind as MailKind)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `${kind} is transactional (it confirms or changes the customer's order): it cannot be unsubscribed from`,
+      });
+      return z.NEVER;
+    }
+    map[kind as MailKind] = category as string;
+  }
+  return map;
+});
+
 /** Everything the translator reads from the environment (README, "Configuration"). */
 export const translatorEnvSchema = baseServiceEnvSchema.extend({
   ...consumerFetchEnv,
@@ -126,6 +162,14 @@ export const translatorEnvSchema = baseServiceEnvSchema.extend({
   TRANSLATOR_QUIET_KINDS: kindList().default(['shipping-notice', 'shipping-digest']),
   /** Kinds whose priority is not NORMAL, e.g. cancellation-notice=HIGH. */
   TRANSLATOR_PRIORITIES: priorityMap.default({}),
+  /**
+   * The kinds whose mails carry a one-click unsubscribe link (RFC 8058), each with the category the link
+   * stops; every other kind is transactional. Empty: no kind can be unsubscribed from.
+   */
+  TRANSLATOR_UNSUBSCRIBE_CATEGORIES: categoryMap.default({
+    'shipping-notice': 'shipping-updates',
+    'shipping-digest': 'shipping-updates',
+  }),
   /** Kinds collected into digests, each with its window: shipping-notice=10m or shipping-notice=daily@08:00. */
   TRANSLATOR_DIGESTS: digestList.default([]),
   /** What a digest window with a single fact sends: that fact's own mail (own) or a digest of one. */
@@ -145,7 +189,7 @@ export const translatorEnvSchema = baseServiceEnvSchema.extend({
 });
 export type TranslatorConfig = z.infer<typeof translatorEnvSchema>;
 
-/** Each kind's priority and whether quiet hours hold it, from the configuration. */
+/** Each kind's priority, whether quiet hours hold it and its unsubscribe category, from the configuration. */
 export const deliveryPolicy = (config: TranslatorConfig): Record<MailKind, KindDelivery> =>
   Object.fromEntries(
     MAIL_KINDS.map((kind) => [
@@ -153,6 +197,7 @@ export const deliveryPolicy = (config: TranslatorConfig): Record<MailKind, KindD
       {
         priority: config.TRANSLATOR_PRIORITIES[kind] ?? 'NORMAL',
         quietHours: config.TRANSLATOR_QUIET_KINDS.includes(kind),
+        category: config.TRANSLATOR_UNSUBSCRIBE_CATEGORIES[kind] ?? null,
       },
     ]),
   ) as Record<MailKind, KindDelivery>;

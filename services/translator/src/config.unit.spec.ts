@@ -10,10 +10,10 @@ describe('translator configuration: quiet hours and priorities', () => {
     expect(config.TRANSLATOR_QUIET_HOURS).toBeUndefined();
     expect(config.TRANSLATOR_DEFAULT_TIME_ZONE).toBe('UTC');
     expect(deliveryPolicy(config)).toEqual({
-      'order-confirmation': { priority: 'NORMAL', quietHours: false },
-      'shipping-notice': { priority: 'NORMAL', quietHours: true },
-      'cancellation-notice': { priority: 'NORMAL', quietHours: false },
-      'shipping-digest': { priority: 'NORMAL', quietHours: true },
+      'order-confirmation': { priority: 'NORMAL', quietHours: false, category: null },
+      'shipping-notice': { priority: 'NORMAL', quietHours: true, category: 'shipping-updates' },
+      'cancellation-notice': { priority: 'NORMAL', quietHours: false, category: null },
+      'shipping-digest': { priority: 'NORMAL', quietHours: true, category: 'shipping-updates' },
     });
   });
 
@@ -26,10 +26,10 @@ describe('translator configuration: quiet hours and priorities', () => {
     });
     expect(config.TRANSLATOR_QUIET_HOURS).toEqual({ startMinute: 1320, endMinute: 420 });
     expect(deliveryPolicy(config)).toEqual({
-      'order-confirmation': { priority: 'LOW', quietHours: false },
-      'shipping-notice': { priority: 'NORMAL', quietHours: true },
-      'cancellation-notice': { priority: 'HIGH', quietHours: true },
-      'shipping-digest': { priority: 'NORMAL', quietHours: false },
+      'order-confirmation': { priority: 'LOW', quietHours: false, category: null },
+      'shipping-notice': { priority: 'NORMAL', quietHours: true, category: 'shipping-updates' },
+      'cancellation-notice': { priority: 'HIGH', quietHours: true, category: null },
+      'shipping-digest': { priority: 'NORMAL', quietHours: false, category: 'shipping-updates' },
     });
   });
 
@@ -76,5 +76,20 @@ describe('translator configuration: quiet hours and priorities', () => {
     expect(problemsOf({ TRANSLATOR_DIGESTS: 'shipping-notice=soon' })).toEqual([
       expect.stringMatching(/^TRANSLATOR_DIGESTS: a digest window is a duration/),
     ]);
+  });
+
+  test('unsubscribe categories: configurable, and refused for transactional kinds with the reason', () => {
+    const config = load({ TRANSLATOR_UNSUBSCRIBE_CATEGORIES: 'shipping-notice=parcels' });
+    expect(deliveryPolicy(config)['shipping-notice'].category).toBe('parcels');
+    expect(deliveryPolicy(config)['shipping-digest'].category).toBeNull();
+    expect(
+      deliveryPolicy(load({ TRANSLATOR_UNSUBSCRIBE_CATEGORIES: '' }))['shipping-notice'].category,
+    ).toBeNull();
+    expect(problemsOf({ TRANSLATOR_UNSUBSCRIBE_CATEGORIES: 'order-confirmation=orders' }).join('\n')).toMatch(
+      /order-confirmation is transactional .* cannot be unsubscribed from/,
+    );
+    expect(problemsOf({ TRANSLATOR_UNSUBSCRIBE_CATEGORIES: 'shipping-notice=Parcels!' }).join('\n')).toMatch(
+      /must be kind=category/,
+    );
   });
 });

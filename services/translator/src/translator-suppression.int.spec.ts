@@ -140,3 +140,79 @@ test('a hard bounce, a complaint and enough soft bounces suppress the next mail 
     await requested.stop();
   }
 });
+
+test('a one-click unsubscribe suppresses the next mail of its category to that address; transactional mail still goes', async () => {
+  const topics = fleetTopics(f.suffix);
+  const events = await collectTopic(topics.mailEvents.name);
+  const requested = await collectTopic(topics.mailRequested.name);
+  const codec = new EventCodec(new SchemaRegistry({ host: schemaRegistryUrl() }), [
+    topics.mailEvents,
+    topics.mailRequested,
+  ]);
+  await codec.register();
+  const publisher = new EventPublisher(kafka, codec);
+  await publisher.connect();
+  const payloadOf = async (topic: string, r: { partition: number; offset: string; value: Buffer | null }) =>
+    (await codec.decode({ topic, partition: r.partition, offset: r.offset }, r.value!))
+      .payload as unknown as Record<string, unknown>;
+  try {
+    await f.startTranslator();
+    const s = f.shop.shop;
+    await s.registerCustomer({ customerId: 'c-una', email: 'Una@Example.test', name: 'Una', locale: 'en' });
+    await s.registerCustomer({ customerId: 'c-ida', email: 'ida@example.test', name: 'Ida', locale: 'en' });
+    await publisher.publish(
+      feedbackEvents(topics.mailEvents.name, [
+        {
+          eventType: 'MailUnsubscribed',
+          payload: {
+            mailId: 'shipping-notice:o-una-old',
+            customerId: 'c-una',
+            recipient: 'una@example.test',
+            category: 'shipping-updates',
+            source: 'one-click',
+            unsubscribedAt: Date.now(),
+          },
+        },
+      ]),
+    );
+    await waitForGroupAtEnd(f.group, [topics.mailEvents.name]);
+    for (const [orderId, customerId] of [
+      ['o-una', 'c-una'],
+      ['o-ida', 'c-ida'],
+    ] as const) {
+      await s.placeOrder(oneItemOrder(orderId, customerId));
+      await s.shipOrder(orderId, customerId, 'DHL', `T-${orderId}`);
+    }
+    const decided = (mailId: string) =>
+      events.records.find((r) => r.key === mailId && r.eventType === 'MailSuppressed') ??
+      requested.records.find((r) => r.key === mailId);
+    const mails = ['order-confirmation', 'shipping-notice'].flatMap((k) => [`${k}:o-una`, `${k}:o-ida`]);
+    await waitFor('the four mails decided', async () => (mails.every(decided) ? true : undefined));
+
+    expect(requested.records.map((r) => r.key).sort()).toEqual([
+      'order-confirmation:o-ida',
+      'order-confirmation:o-una',
+      'shipping-notice:o-ida',
+    ]);
+    const suppressed = events.records.find(
+      (r) => r.key === 'shipping-notice:o-una' && r.eventType === 'MailSuppressed',
+    )!;
+    expect((await payloadOf(topics.mailEvents.name, suppressed))['reason']).toMatch(
+      /^the recipient unsubscribed from shipping-updates mail \(one-click\) at .* with the link in mail shipping-notice:o-una-old$/,
+    );
+    // Each request says whether its mail carries an unsubscribe link, and for which category.
+    const categoryOf = async (mailId: string) =>
+      (
+        await payloadOf(
+          topics.mailRequested.name,
+          requested.records.find((r) => r.key === mailId)!,
+        )
+      )['category'];
+    expect(await categoryOf('shipping-notice:o-ida')).toBe('shipping-updates');
+    expect(await categoryOf('order-confirmation:o-una')).toBeNull();
+  } finally {
+    await publisher.disconnect();
+    await events.stop();
+    await requested.stop();
+  }
+});

@@ -54,6 +54,7 @@ async function main(): Promise<void> {
       taxMinor: 0,
       totalMinor: 750,
       placedAt: Date.now(),
+      invoice: null,
     };
     const session = client.startSession();
     try {

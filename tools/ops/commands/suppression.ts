@@ -35,7 +35,7 @@ function merged(byList: Record<string, AddressSuppression[]>): ListedAddress[] {
     for (const e of entries) {
       const entry = out.get(e.address) ?? { address: e.address, lists: [], facts: [] };
       entry.lists.push(list);
-      for (const f of [...e.permanent, ...e.soft])
+      for (const f of [...e.permanent, ...e.soft, ...e.unsubscribed])
         if (!entry.facts.some((g) => g.eventId === f.eventId)) entry.facts.push(f);
       out.set(e.address, entry);
     }
@@ -68,7 +68,7 @@ export function registerSuppression(program: Command): void {
                     `${e.address} (lists: ${e.lists.join(', ')})`,
                     ...e.facts.map(
                       (f) =>
-                        `  ${new Date(f.at).toISOString()} ${f.kind}${f.mailId ? ` mail ${f.mailId}` : ''}: ${f.detail}`,
+                        `  ${new Date(f.at).toISOString()} ${f.kind}${f.category ? ` from ${f.category}` : ''}${f.mailId ? ` mail ${f.mailId}` : ''}: ${f.detail}`,
                     ),
                   ].join('\n'),
                 )

@@ -194,6 +194,8 @@ export interface MailRequested {
   readonly notBefore: null | number;
   /** Set on a digest: one mail for several facts of one recipient within a window (docs/digests.md); null otherwise. */
   readonly digest: null | DigestWindow;
+  /** The category a recipient can unsubscribe from (e.g. shipping-updates), carried into the mail's RFC 8058 List-Unsubscribe link; null for transactional mail, which has no link. */
+  readonly category: null | string;
 }
 
 /** Machine-readable reason. */
@@ -264,6 +266,22 @@ export interface MailSuppressed {
   readonly suppressedAt: number;
 }
 
+/** The recipient unsubscribed from a category of mail with the link a mail carried (RFC 8058 one-click; mail.events, keyed by mailId). */
+export interface MailUnsubscribed {
+  /** The mail whose link was used. */
+  readonly mailId: string;
+  /** The customer the mail was for. */
+  readonly customerId: string;
+  /** The address the mail went to (lower-cased); the preference is kept for it. */
+  readonly recipient: string;
+  /** The category unsubscribed from, e.g. shipping-updates; transactional mail has none and no link. */
+  readonly category: string;
+  /** How the unsubscribe came in: one-click (RFC 8058 POST), or webhook:<provider>. */
+  readonly source: string;
+  /** When the recipient unsubscribed (UTC epoch milliseconds). */
+  readonly unsubscribedAt: number;
+}
+
 /** An order was cancelled (orders.events, keyed by orderId). */
 export interface OrderCancelled {
   /** The cancelled order. */
@@ -288,6 +306,20 @@ export interface OrderLine {
   readonly unitPriceMinor: number;
 }
 
+/** A reference to the invoice blob the order service stored with libs/attachments (GridFS); never the bytes. */
+export interface InvoiceRef {
+  /** Identifier of the blob in the attachment store. */
+  readonly blobId: string;
+  /** File name shown to the recipient, e.g. invoice-1001.pdf. */
+  readonly filename: string;
+  /** MIME type, e.g. application/pdf. */
+  readonly contentType: string;
+  /** Size of the blob in bytes. */
+  readonly sizeBytes: number;
+  /** Lower-case hex SHA-256 of the blob, checked before sending. */
+  readonly sha256: string;
+}
+
 /** An order was placed by a customer (published by the order service on orders.events, keyed by orderId). */
 export interface OrderPlaced {
   /** Order identifier, unique per order; also the record key. */
@@ -308,6 +340,8 @@ export interface OrderPlaced {
   readonly totalMinor: number;
   /** When the order was placed (UTC epoch milliseconds). */
   readonly placedAt: number;
+  /** The invoice to attach to the order confirmation (docs/attachments.md); null when there is none. */
+  readonly invoice: null | InvoiceRef;
 }
 
 /** An order left the warehouse (orders.events, keyed by orderId). */
@@ -341,6 +375,7 @@ export interface EventPayloads {
   readonly MailSendFailed: MailSendFailed;
   readonly MailSent: MailSent;
   readonly MailSuppressed: MailSuppressed;
+  readonly MailUnsubscribed: MailUnsubscribed;
   readonly OrderCancelled: OrderCancelled;
   readonly OrderPlaced: OrderPlaced;
   readonly OrderShipped: OrderShipped;
@@ -363,6 +398,7 @@ export const EVENT_FULL_NAMES: { readonly [T in EventType]: string } = {
   MailSendFailed: 'dev.mailfleet.mail.MailSendFailed',
   MailSent: 'dev.mailfleet.mail.MailSent',
   MailSuppressed: 'dev.mailfleet.mail.MailSuppressed',
+  MailUnsubscribed: 'dev.mailfleet.mail.MailUnsubscribed',
   OrderCancelled: 'dev.mailfleet.orders.OrderCancelled',
   OrderPlaced: 'dev.mailfleet.orders.OrderPlaced',
   OrderShipped: 'dev.mailfleet.orders.OrderShipped',
@@ -383,6 +419,7 @@ export const EVENT_COMPATIBILITY: { readonly [T in EventType]: CompatibilityLeve
   MailSendFailed: 'BACKWARD',
   MailSent: 'BACKWARD',
   MailSuppressed: 'BACKWARD',
+  MailUnsubscribed: 'BACKWARD',
   OrderCancelled: 'BACKWARD',
   OrderPlaced: 'BACKWARD',
   OrderShipped: 'BACKWARD',
@@ -906,6 +943,12 @@ export const EVENT_SCHEMAS: { readonly [T in EventType]: object } = {
         doc: 'Set on a digest: one mail for several facts of one recipient within a window (docs/digests.md); null otherwise.',
         default: null,
       },
+      {
+        name: 'category',
+        type: ['null', 'string'],
+        doc: "The category a recipient can unsubscribe from (e.g. shipping-updates), carried into the mail's RFC 8058 List-Unsubscribe link; null for transactional mail, which has no link.",
+        default: null,
+      },
     ],
   },
   MailRequestRejected: {
@@ -1092,6 +1135,47 @@ export const EVENT_SCHEMAS: { readonly [T in EventType]: object } = {
       },
     ],
   },
+  MailUnsubscribed: {
+    type: 'record',
+    name: 'MailUnsubscribed',
+    namespace: 'dev.mailfleet.mail',
+    doc: 'The recipient unsubscribed from a category of mail with the link a mail carried (RFC 8058 one-click; mail.events, keyed by mailId).',
+    fields: [
+      {
+        name: 'mailId',
+        type: 'string',
+        doc: 'The mail whose link was used.',
+      },
+      {
+        name: 'customerId',
+        type: 'string',
+        doc: 'The customer the mail was for.',
+      },
+      {
+        name: 'recipient',
+        type: 'string',
+        doc: 'The address the mail went to (lower-cased); the preference is kept for it.',
+      },
+      {
+        name: 'category',
+        type: 'string',
+        doc: 'The category unsubscribed from, e.g. shipping-updates; transactional mail has none and no link.',
+      },
+      {
+        name: 'source',
+        type: 'string',
+        doc: 'How the unsubscribe came in: one-click (RFC 8058 POST), or webhook:<provider>.',
+      },
+      {
+        name: 'unsubscribedAt',
+        type: {
+          type: 'long',
+          logicalType: 'timestamp-millis',
+        },
+        doc: 'When the recipient unsubscribed (UTC epoch milliseconds).',
+      },
+    ],
+  },
   OrderCancelled: {
     type: 'record',
     name: 'OrderCancelled',
@@ -1205,6 +1289,46 @@ export const EVENT_SCHEMAS: { readonly [T in EventType]: object } = {
           logicalType: 'timestamp-millis',
         },
         doc: 'When the order was placed (UTC epoch milliseconds).',
+      },
+      {
+        name: 'invoice',
+        type: [
+          'null',
+          {
+            type: 'record',
+            name: 'InvoiceRef',
+            doc: 'A reference to the invoice blob the order service stored with libs/attachments (GridFS); never the bytes.',
+            fields: [
+              {
+                name: 'blobId',
+                type: 'string',
+                doc: 'Identifier of the blob in the attachment store.',
+              },
+              {
+                name: 'filename',
+                type: 'string',
+                doc: 'File name shown to the recipient, e.g. invoice-1001.pdf.',
+              },
+              {
+                name: 'contentType',
+                type: 'string',
+                doc: 'MIME type, e.g. application/pdf.',
+              },
+              {
+                name: 'sizeBytes',
+                type: 'long',
+                doc: 'Size of the blob in bytes.',
+              },
+              {
+                name: 'sha256',
+                type: 'string',
+                doc: 'Lower-case hex SHA-256 of the blob, checked before sending.',
+              },
+            ],
+          },
+        ],
+        doc: 'The invoice to attach to the order confirmation (docs/attachments.md); null when there is none.',
+        default: null,
       },
     ],
   },

@@ -6,13 +6,15 @@ import {
   type MailBounced,
   type MailComplained,
   type MailDelivered,
+  type MailUnsubscribed,
 } from '@mailfleet/contracts';
 import type { Notification } from './notification';
 
 export type FeedbackEvent =
   | { readonly type: 'MailDelivered'; readonly payload: MailDelivered }
   | { readonly type: 'MailBounced'; readonly payload: MailBounced }
-  | { readonly type: 'MailComplained'; readonly payload: MailComplained };
+  | { readonly type: 'MailComplained'; readonly payload: MailComplained }
+  | { readonly type: 'MailUnsubscribed'; readonly payload: MailUnsubscribed };
 
 /** `event`: turned into a domain event; `unknown-mail`: names no mail of ours; `ignored`: a kind not acted on. */
 export type FeedbackOutcome = 'event' | 'unknown-mail' | 'ignored';
@@ -41,9 +43,12 @@ export function decide(n: Notification, messageIdDomain: string): FeedbackDecisi
     outcome,
     event: null,
   });
-  if (n.kind === 'other' || n.kind === 'unsubscribed') return none('ignored');
+  if (n.kind === 'other') return none('ignored');
+  // A provider's unsubscribe names no category: only our own link says what the recipient stops.
+  if (n.kind === 'unsubscribed' && (n.unsubscribe === undefined || n.recipient === null))
+    return none('ignored');
   if (mailId === null) return none('unknown-mail');
-  const source = n.provider === 'dsn' ? 'dsn' : `webhook:${n.provider}`;
+  const source = n.provider === 'dsn' || n.provider === 'one-click' ? n.provider : `webhook:${n.provider}`;
   const event = ((): FeedbackEvent => {
     switch (n.kind) {
       case 'delivered':
@@ -73,6 +78,18 @@ export function decide(n: Notification, messageIdDomain: string): FeedbackDecisi
             feedbackType: n.feedbackType,
             source,
             complainedAt: n.occurredAt,
+          },
+        };
+      case 'unsubscribed':
+        return {
+          type: 'MailUnsubscribed',
+          payload: {
+            mailId,
+            customerId: n.unsubscribe!.customerId,
+            recipient: n.recipient!,
+            category: n.unsubscribe!.category,
+            source,
+            unsubscribedAt: n.occurredAt,
           },
         };
     }

@@ -1,8 +1,11 @@
 // One delivery notification as mailfleet understands it, whichever provider reported it: what happened,
 // to which mail (by our id, or by the Message-ID we gave it) and to which address.
 
-/** A webhook format, or `dsn`: a bounce report received by the SMTP listener. */
-export type Provider = 'mailfleet' | 'mailgun' | 'sendgrid' | 'dsn';
+/**
+ * A webhook format, `dsn`: a bounce report received by the SMTP listener, or `one-click`: a recipient
+ * used a mail's unsubscribe link.
+ */
+export type Provider = 'mailfleet' | 'mailgun' | 'sendgrid' | 'dsn' | 'one-click';
 
 /** What the notification says happened. `other` covers what mailfleet does not act on (opens, clicks, deferrals). */
 export type NotificationKind = 'delivered' | 'bounced' | 'complained' | 'unsubscribed' | 'other';
@@ -28,6 +31,11 @@ export interface Notification {
   readonly feedbackType: string | null;
   /** When the provider says it happened (epoch ms). */
   readonly occurredAt: number;
+  /**
+   * Set on a one-click unsubscribe (from its sealed token): whose preference and which category. Providers'
+   * own unsubscribe events carry no category and are stored without acting on them.
+   */
+  readonly unsubscribe?: { readonly customerId: string; readonly category: string };
 }
 
 /** What a provider's body parses into: the notifications, or why the body is not one of its requests. */

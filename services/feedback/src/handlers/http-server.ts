@@ -9,6 +9,7 @@ import type { NotificationStore } from '../adapters/notification-store';
 import { decide } from '../domain/feedback-decision';
 import type { FeedbackMetrics } from './feedback-metrics';
 import { recordNotifications } from './record-notifications';
+import { registerUnsubscribeRoutes } from './unsubscribe-routes';
 import type { WebhookRoute } from './webhook-routes';
 
 export interface FeedbackServerOptions {
@@ -18,12 +19,19 @@ export interface FeedbackServerOptions {
   readonly maxBodyBytes: number;
   readonly logger: Logger;
   readonly metrics: FeedbackMetrics;
+  /** UNSUBSCRIBE_KEYS: when set, the one-click unsubscribe endpoint (RFC 8058) is served. */
+  readonly unsubscribeKeys?: readonly string[] | undefined;
   readonly now?: () => Date;
 }
 
 export function createFeedbackServer(o: FeedbackServerOptions): FastifyInstance {
   const now = o.now ?? (() => new Date());
-  const server = Fastify({ bodyLimit: o.maxBodyBytes, genReqId: () => randomUUID() });
+  const server = Fastify({
+    bodyLimit: o.maxBodyBytes,
+    genReqId: () => randomUUID(),
+    // An unsubscribe token (a sealed claim, ~200 characters) is a path parameter.
+    routerOptions: { maxParamLength: 2_000 },
+  });
   // The signature covers the bytes as sent: keep them, parse later.
   server.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) =>
     done(null, body),
@@ -55,6 +63,8 @@ export function createFeedbackServer(o: FeedbackServerOptions): FastifyInstance 
       return answer(200, { received: decisions.length, new: fresh.length });
     });
   }
+  if (o.unsubscribeKeys !== undefined)
+    registerUnsubscribeRoutes(server, { ...o, keys: o.unsubscribeKeys, now });
   server.setErrorHandler((err: { statusCode?: number; message: string; code?: string }, request, reply) => {
     const status = err.statusCode ?? 500;
     if (status < 500)

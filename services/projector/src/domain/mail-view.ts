@@ -162,6 +162,17 @@ export function mailFact(event: AnyDecodedEvent): MailFact | null {
         set: {},
         counters: [],
       };
+    case 'MailUnsubscribed':
+      // The link was followed from the mail, so the mail counts as delivered.
+      return {
+        type: 'unsubscribed',
+        status: 'delivered',
+        at: event.payload.unsubscribedAt,
+        reason: `from ${event.payload.category} (${event.payload.source})`,
+        attempt: null,
+        set: {},
+        counters: [],
+      };
     case 'MailSuppressed':
       return {
         type: 'suppressed',

@@ -50,6 +50,7 @@ export function keysFor(
     case 'MailDelivered':
     case 'MailBounced':
     case 'MailComplained':
+    case 'MailUnsubscribed':
     case 'MailSuppressed':
     case 'MailRequestRejected':
     case 'MailParked':

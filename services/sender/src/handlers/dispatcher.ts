@@ -199,7 +199,12 @@ export class Dispatcher {
       const reason =
         mail.status === 'sending'
           ? null
-          : suppressionReason(listed.get(addressOf(mail)), now, this.o.softBounces);
+          : suppressionReason(
+              listed.get(addressOf(mail)),
+              now,
+              this.o.softBounces,
+              mail.request.category ?? null,
+            );
       if (reason === null) go.push(mail);
       else
         this.track(mail, async () => {

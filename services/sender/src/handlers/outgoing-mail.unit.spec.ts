@@ -6,6 +6,7 @@ import { isMailAddress } from '@mailfleet/contracts';
 import { composeMail } from '../adapters/smtp-transport';
 import { headerText, headerToken } from '../domain/header-text';
 import { messageIdFor, type MailState } from '../domain/mail-state';
+import { openUnsubscribeToken } from '@mailfleet/suppression';
 import { outgoingMail } from './send-attempt';
 
 const hostilePiece = fc.constantFrom(
@@ -60,6 +61,7 @@ function mailState(name: string | null, email: string, mailId: string, correlati
       requestedAt: 0,
       notBefore: null,
       digest: null,
+      category: null,
     },
     cause: { eventId: 'e-1', correlationId },
     messageId: messageIdFor(mailId, 'mailfleet.test'),
@@ -148,4 +150,35 @@ test('with a VERP domain the envelope sender names the mail; the From header sta
       .on('end', () => resolve(out));
   });
   expect(text).toMatch(/^From: noreply@mailfleet\.test\r?$/m);
+});
+
+test('a mail of a category carries a one-click unsubscribe link (RFC 8058) whose token names recipient and category; transactional mail carries none', async () => {
+  const keys = ['k'.repeat(40)];
+  const links = { baseUrl: 'https://feedback.mailfleet.test/unsubscribe/', keys };
+  const rendered = { subject: 's', html: '', text: '', locale: 'en' };
+  const base = mailState('Ada', 'Ada@Example.test', 'shipping-notice:o-1', 'c');
+  const shipping = { ...base, request: { ...base.request, category: 'shipping-updates' } };
+  const raw = await new Promise<string>((resolve) => {
+    let out = '';
+    composeMail(outgoingMail(shipping, rendered, [], 'noreply@mailfleet.test', undefined, links))
+      .stream()
+      .on('data', (c: Buffer) => (out += c.toString()))
+      .on('end', () => resolve(out));
+  });
+  // The link may be folded onto its own line (RFC 5322 §2.2.3): unfold before reading it.
+  const head = raw.slice(0, raw.indexOf('\r\n\r\n')).replace(/\r\n[ \t]+/g, ' ');
+  expect(head).toMatch(/^List-Unsubscribe-Post: List-Unsubscribe=One-Click$/m);
+  const link =
+    /^List-Unsubscribe: <https:\/\/feedback\.mailfleet\.test\/unsubscribe\/([A-Za-z0-9._-]+)>$/m.exec(head);
+  expect(link).not.toBeNull();
+  expect(openUnsubscribeToken(link![1]!, keys)).toEqual({
+    mailId: 'shipping-notice:o-1',
+    customerId: 'c-1',
+    recipient: 'ada@example.test',
+    category: 'shipping-updates',
+  });
+  const transactional = outgoingMail(base, rendered, [], 'noreply@mailfleet.test', undefined, links);
+  expect(Object.keys(transactional.headers).filter((h) => h.startsWith('List-'))).toEqual([]);
+  const unconfigured = outgoingMail(shipping, rendered, [], 'noreply@mailfleet.test');
+  expect(Object.keys(unconfigured.headers).filter((h) => h.startsWith('List-'))).toEqual([]);
 });

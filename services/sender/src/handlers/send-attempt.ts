@@ -1,7 +1,8 @@
-import { verpAddressFor } from '@mailfleet/contracts';
 // One send attempt for a claimed mail: render, load attachments, hand the message to SMTP. Never throws:
 // every error is decided here into an outcome (bad data fails the mail, infrastructure retries later).
 import { AttachmentError, type AttachmentContent, type AttachmentStore } from '@mailfleet/attachments';
+import { verpAddressFor } from '@mailfleet/contracts';
+import { sealUnsubscribeToken } from '@mailfleet/suppression';
 import {
   RenderError,
   parseTemplateData,
@@ -31,6 +32,41 @@ export interface AttemptDeps {
   readonly from: string;
   /** When set, each mail's envelope sender is its VERP address at this domain (bounces name the mail). */
   readonly verpDomain?: string | undefined;
+  /** When set, mails of a category carry a one-click unsubscribe link (RFC 8058) to this endpoint. */
+  readonly unsubscribe?: UnsubscribeLinks | undefined;
+}
+
+export interface UnsubscribeLinks {
+  /** The feedback service's unsubscribe endpoint as recipients reach it; the token is appended. */
+  readonly baseUrl: string;
+  /** UNSUBSCRIBE_KEYS: the first seals the tokens. */
+  readonly keys: readonly string[];
+}
+
+/**
+ * RFC 8058 §3.1: an HTTPS URI in List-Unsubscribe and the fixed List-Unsubscribe-Post value, so a mailbox
+ * provider's "unsubscribe" button POSTs to it. Only mails of a category get them: transactional mail is
+ * not something one unsubscribes from. The token is per recipient and category (unsubscribe-token.ts).
+ */
+export function unsubscribeHeaders(
+  mail: MailState,
+  links: UnsubscribeLinks | undefined,
+): Record<string, string> {
+  const category = mail.request.category ?? null;
+  if (links === undefined || category === null) return {};
+  const token = sealUnsubscribeToken(
+    {
+      mailId: mail.mailId,
+      customerId: mail.request.recipient.customerId,
+      recipient: mail.request.recipient.email,
+      category,
+    },
+    links.keys,
+  );
+  return {
+    'List-Unsubscribe': `<${links.baseUrl.replace(/\/+$/, '')}/${token}>`,
+    'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+  };
 }
 
 const failed = (errorClass: Failure['errorClass'], message: string): AttemptOutcome => ({
@@ -49,6 +85,7 @@ export function outgoingMail(
   attachments: readonly AttachmentContent[],
   from: string,
   verpDomain?: string,
+  unsubscribe?: UnsubscribeLinks,
 ): OutgoingMail {
   const { recipient } = mail.request;
   const name = recipient.name ? headerText(recipient.name, 200) : '';
@@ -64,6 +101,7 @@ export function outgoingMail(
     headers: {
       'X-Mailfleet-Mail-Id': headerToken(mail.mailId),
       'X-Correlation-Id': headerToken(mail.cause.correlationId),
+      ...unsubscribeHeaders(mail, unsubscribe),
     },
   };
 }
@@ -96,7 +134,7 @@ export async function runAttempt(
   }
   try {
     const result = await deps.smtp.send(
-      outgoingMail(mail, rendered, attachments, deps.from, deps.verpDomain),
+      outgoingMail(mail, rendered, attachments, deps.from, deps.verpDomain, deps.unsubscribe),
       signal,
     );
     return { type: 'sent', result };

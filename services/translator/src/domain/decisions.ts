@@ -1,4 +1,4 @@
-import type { MailPriority } from '@mailfleet/contracts';
+import type { AttachmentRef, MailPriority } from '@mailfleet/contracts';
 import type { SoftBouncePolicy } from '@mailfleet/suppression';
 import type { DigestRule } from './digests';
 import type { QuietHours } from './quiet-hours';
@@ -24,6 +24,10 @@ export type MailDecision =
       readonly priority: MailPriority;
       /** Held until then (the end of the recipient's quiet hours); null: send at once. */
       readonly notBefore: number | null;
+      /** The category its unsubscribe link stops (RFC 8058); null or absent: transactional, no link. */
+      readonly category?: string | null;
+      /** Blobs to attach, by reference (the order's invoice on its confirmation). */
+      readonly attachments?: readonly AttachmentRef[];
       /** The recipient's time zone as used for the decision (a digest window keeps it). */
       readonly zone?: string;
       /** A digest's window and the mails it lists (digests.ts). */
@@ -78,4 +82,9 @@ export interface KindDelivery {
   readonly priority: MailPriority;
   /** Whether the kind waits for the end of the recipient's quiet hours. HIGH-priority kinds never wait. */
   readonly quietHours: boolean;
+  /**
+   * The category a recipient can unsubscribe from with the mail's link (RFC 8058); null or absent for
+   * transactional kinds, which carry no link and which no unsubscribe stops.
+   */
+  readonly category?: string | null;
 }

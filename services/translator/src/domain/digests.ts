@@ -135,6 +135,7 @@ export function digestOf(
     },
     priority: policy.delivery[rule.digestKind].priority,
     notBefore: notBeforeIn(rule.digestKind, w.zone, policy, now),
+    category: policy.delivery[rule.digestKind].category ?? null,
     digest: { windowStart: w.openedAt, windowEnd: w.closesAt, members: w.members.map((m) => m.mailId) },
     cause: first.cause,
   };

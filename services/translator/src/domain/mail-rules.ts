@@ -127,6 +127,8 @@ export function decideMail(
     templateData: templateData(intent.kind, customer, order),
     priority: policy.delivery[intent.kind].priority,
     notBefore: notBeforeIn(intent.kind, zone, policy, now),
+    category: policy.delivery[intent.kind].category ?? null,
+    attachments: intent.kind === 'order-confirmation' && order?.placed?.invoice ? [order.placed.invoice] : [],
     zone,
   };
 }

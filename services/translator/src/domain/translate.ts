@@ -56,10 +56,20 @@ function evolveOrder(order: OrderReplica | undefined, fact: OrderFact): OrderRep
   const base: OrderReplica = order ?? { orderId: p.orderId, customerId: p.customerId };
   switch (fact.type) {
     case 'OrderPlaced': {
-      const { lines, currency, subtotalMinor, shippingMinor, taxMinor, totalMinor, placedAt } = fact.payload;
+      const { lines, currency, subtotalMinor, shippingMinor, taxMinor, totalMinor, placedAt, invoice } =
+        fact.payload;
       return {
         ...base,
-        placed: { lines, currency, subtotalMinor, shippingMinor, taxMinor, totalMinor, placedAt },
+        placed: {
+          lines,
+          currency,
+          subtotalMinor,
+          shippingMinor,
+          taxMinor,
+          totalMinor,
+          placedAt,
+          invoice: invoice ?? null,
+        },
       };
     }
     case 'OrderShipped': {

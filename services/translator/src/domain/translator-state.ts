@@ -1,4 +1,5 @@
 // What the translator knows, replicated from upstream events (it never asks another service).
+import type { AttachmentRef } from '@mailfleet/contracts';
 
 export const MAIL_KINDS = [
   'order-confirmation',
@@ -62,6 +63,8 @@ export interface OrderReplica {
     readonly taxMinor: number;
     readonly totalMinor: number;
     readonly placedAt: number;
+    /** The invoice blob the order service stored, attached to the confirmation (a reference, never bytes). */
+    readonly invoice?: AttachmentRef | null;
   };
   readonly shipped?: {
     readonly carrier: string;

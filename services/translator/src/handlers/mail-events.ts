@@ -35,11 +35,12 @@ export function mailEventOf(
           recipient: decision.recipient,
           locale: decision.locale,
           templateData: JSON.stringify(decision.templateData),
-          attachments: [],
+          attachments: [...(decision.attachments ?? [])],
           priority: decision.priority,
           requestedAt: at,
           notBefore: decision.notBefore,
           digest: decision.digest ? { ...decision.digest, members: [...decision.digest.members] } : null,
+          category: decision.category ?? null,
         },
       };
     case 'suppress':

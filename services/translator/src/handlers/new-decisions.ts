@@ -77,7 +77,7 @@ async function withSuppressions(
     const address = addressOf(d);
     const reason =
       d.type === 'request' && address !== null
-        ? suppressionReason(listed.get(address), at.getTime(), deps.policy.softBounces)
+        ? suppressionReason(listed.get(address), at.getTime(), deps.policy.softBounces, d.category ?? null)
         : null;
     return d.type === 'request' && reason !== null
       ? {

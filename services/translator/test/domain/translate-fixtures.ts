@@ -48,6 +48,7 @@ export const placed: OrderFact = {
     shippingMinor: 495,
     taxMinor: 285,
     totalMinor: 1995,
+    invoice: null,
     placedAt: 5,
   },
 };
