@@ -45,6 +45,7 @@ test('the packed outbox and contracts install outside the workspace and publish 
     .split('\n');
   const names = tarballs.map((t) => path.basename(t)).sort();
   expect(names).toEqual([
+    'mailfleet-attachments-0.1.0.tgz',
     'mailfleet-contracts-0.1.0.tgz',
     'mailfleet-errors-0.1.0.tgz',
     'mailfleet-logger-0.1.0.tgz',
@@ -117,7 +118,25 @@ test('the packed outbox and contracts install outside the workspace and publish 
     expect(record).toMatchObject({ key: orderId, eventType: 'OrderPlaced' });
     const codec = new EventCodec(new SchemaRegistry({ host: schemaRegistryUrl() }), [topic!]);
     const decoded = await codec.decode({ topic: topic!.name, ...record }, record.value);
-    expect(decoded).toMatchObject({ eventType: 'OrderPlaced', payload: { orderId, totalMinor: 750 } });
+    expect(decoded).toMatchObject({
+      eventType: 'OrderPlaced',
+      payload: { orderId, totalMinor: 750, invoice: { filename: `invoice-${orderId}.pdf` } },
+    });
+    // The invoice's bytes are in the attachment store, not in the event.
+    const { invoice } = decoded.payload as { invoice: { blobId: string } };
+    const mongo = await MongoClient.connect(mongoUrl());
+    try {
+      expect(
+        await mongo
+          .db(dbName)
+          .collection('attachments.files')
+          .countDocuments({ filename: `invoice-${orderId}.pdf` }),
+      ).toBe(1);
+      expect(record.value!.includes(Buffer.from('%PDF'))).toBe(false);
+      expect(invoice.blobId).toMatch(/^[0-9a-f]{24}$/);
+    } finally {
+      await mongo.close();
+    }
   } finally {
     await collected.stop();
     const mongo = await MongoClient.connect(mongoUrl());

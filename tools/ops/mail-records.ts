@@ -20,6 +20,8 @@ export interface SenderMailDoc {
   };
   cause: { eventId: string; correlationId: string; traceparent?: string };
   operatorRetries?: number;
+  /** When the sender deleted the mail's attachment blobs (a while after it finished). */
+  attachmentsDeletedAt?: Date;
 }
 
 export interface CustomerDoc {

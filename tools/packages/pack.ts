@@ -15,7 +15,7 @@ import {
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 /** In build order: a lib comes after the libs it imports. */
-export const PUBLISHED_LIBS = ['errors', 'logger', 'retry', 'contracts', 'outbox'] as const;
+export const PUBLISHED_LIBS = ['errors', 'logger', 'retry', 'contracts', 'outbox', 'attachments'] as const;
 
 const readJson = <T>(file: string): T => JSON.parse(readFileSync(file, 'utf8')) as T;
 

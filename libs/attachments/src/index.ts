@@ -1,1 +1,7 @@
-export { AttachmentError, AttachmentStore, type AttachmentContent } from './attachment-store';
+export {
+  AttachmentError,
+  AttachmentStore,
+  AttachmentTooLarge,
+  DEFAULT_MAX_ATTACHMENT_BYTES,
+  type AttachmentContent,
+} from './attachment-store';

@@ -68,6 +68,21 @@ export const senderEnvSchema = baseServiceEnvSchema
     /** Where upstream services store attachment blobs (GridFS); events carry only references. */
     ATTACHMENTS_DB: z.string().min(1).default('mailfleet_attachments'),
     ATTACHMENTS_BUCKET: z.string().min(1).default('attachments'),
+    /**
+     * How long a finished mail's attachment blobs are kept: no retry needs them after the final outcome,
+     * but an operator's `ops mail retry` of a failed mail within this time still finds them.
+     */
+    SENDER_ATTACHMENT_GRACE_HOURS: z.coerce
+      .number()
+      .min(0)
+      .max(24 * 365)
+      .default(72),
+    /**
+     * A blob no mail of the sender's needs is deleted once it is this old: longer than any fact waits to
+     * become a mail (the translator parks mails for an unknown customer for days at most).
+     */
+    SENDER_ATTACHMENT_ORPHAN_DAYS: z.coerce.number().positive().max(3650).default(30),
+    SENDER_ATTACHMENT_SWEEP_MS: z.coerce.number().int().min(100).default(60_000),
     /** Mail requests of one partition recorded in one transaction (a chunk); 1 records them one by one. */
     SENDER_BATCH_SIZE: z.coerce.number().int().min(1).max(1_000).default(100),
     SENDER_TEMPLATES_DIR: z.string().min(1).optional(),

@@ -6,10 +6,12 @@ import { consumerFetch } from '@mailfleet/config';
 import { fleetTopics } from '@mailfleet/contracts';
 import { ConsumerRunner, retentionProblem, topicRetentionMs } from '@mailfleet/kafka';
 import { SuppressionStore } from '@mailfleet/suppression';
+import { AttachmentReferences } from './adapters/attachment-references';
 import { SenderStore } from './adapters/sender-store';
 import { SmtpTransport } from './adapters/smtp-transport';
 import { TemplateRenderer } from './adapters/template-renderer';
 import { senderEnvSchema } from './config';
+import { AttachmentJanitor } from './handlers/attachment-janitor';
 import { Dispatcher } from './handlers/dispatcher';
 import { OutcomeRecorder } from './handlers/outcome-recorder';
 import { createRequestBatchHandler } from './handlers/request-handler';
@@ -28,6 +30,7 @@ async function main(): Promise<void> {
   const db = mongo.db(config.MONGO_DB);
   const store = new SenderStore(db);
   const attachments = new AttachmentStore(mongo.db(config.ATTACHMENTS_DB), config.ATTACHMENTS_BUCKET);
+  const references = new AttachmentReferences(db);
   const admin = await clients.admin();
   const retention = config.SENDER_FINISHED_RETENTION_DAYS;
   const tooShort = retentionProblem({
@@ -42,6 +45,8 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   await store.ensureIndexes(retention === null ? null : Math.round(retention / 1000));
+  await references.ensureIndexes();
+  await attachments.ensureIndexes();
   const suppressions = new SuppressionStore(db, 'sender_suppressions');
   await suppressions.ensureCollection();
   const codec = await clients.codec([mailRequested, mailEvents]);
@@ -103,6 +108,18 @@ async function main(): Promise<void> {
   boot.onShutdown(async () => smtp.close());
   dispatcher.start();
   boot.onShutdown(() => dispatcher.stop());
+  const janitor = new AttachmentJanitor({
+    attachments,
+    references,
+    graceMs: config.SENDER_ATTACHMENT_GRACE_HOURS * 3_600_000,
+    orphanAfterMs: config.SENDER_ATTACHMENT_ORPHAN_DAYS * 86_400_000,
+    sweepEveryMs: config.SENDER_ATTACHMENT_SWEEP_MS,
+    metrics,
+    logger,
+    now,
+  });
+  janitor.start();
+  boot.onShutdown(() => janitor.stop());
   await startConsumer(boot, runner, {
     admin,
     group: config.CONSUMER_GROUP,

@@ -6,6 +6,7 @@ import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { DateTime } from 'luxon';
 import { v7 as uuidv7 } from 'uuid';
 import { EventCodec, TOPICS, dlqTopicOf, fleetTopics, newEnvelope } from '@mailfleet/contracts';
+import { AttachmentStore } from '@mailfleet/attachments';
 import { EventPublisher } from '@mailfleet/kafka';
 import {
   collectTopic,
@@ -317,5 +318,42 @@ test('started while the schema registry is unreachable, the translator waits for
   } finally {
     await requested.stop();
     await proxy.close();
+  }
+});
+
+test("an invoice the order service stored and referenced on OrderPlaced is carried into the confirmation's MailRequested, and only there", async () => {
+  const topics = fleetTopics(f.suffix);
+  const requested = await collectTopic(topics.mailRequested.name);
+  const codec = new EventCodec(new SchemaRegistry({ host: schemaRegistryUrl() }), [topics.mailRequested]);
+  try {
+    await f.startTranslator();
+    const s = f.shop.shop;
+    await s.registerCustomer({ customerId: 'c-inv', email: 'inv@example.test', name: 'Inv', locale: 'en' });
+    // The documented way (docs/attachments.md): store the blob first, then reference it from the fact.
+    const invoice = await new AttachmentStore(f.shop.db).put({
+      filename: 'invoice-o-inv.pdf',
+      contentType: 'application/pdf',
+      content: Buffer.from('%PDF-1.4 invoice o-inv\n'),
+    });
+    await s.placeOrder({ ...oneItemOrder('o-inv', 'c-inv'), invoice });
+    await s.shipOrder('o-inv', 'c-inv', 'DHL', 'T-inv');
+    await s.placeOrder(oneItemOrder('o-plain', 'c-inv'));
+    const mails = ['order-confirmation:o-inv', 'shipping-notice:o-inv', 'order-confirmation:o-plain'];
+    await waitFor('the three mails requested', async () =>
+      mails.every((m) => requested.records.some((r) => r.key === m)) ? true : undefined,
+    );
+    const attachmentsOf = async (mailId: string) => {
+      const r = requested.records.find((x) => x.key === mailId)!;
+      const decoded = await codec.decode(
+        { topic: topics.mailRequested.name, partition: r.partition, offset: r.offset },
+        r.value!,
+      );
+      return (decoded.payload as unknown as { attachments: unknown[] }).attachments;
+    };
+    expect(await attachmentsOf('order-confirmation:o-inv')).toEqual([invoice]);
+    expect(await attachmentsOf('shipping-notice:o-inv')).toEqual([]);
+    expect(await attachmentsOf('order-confirmation:o-plain')).toEqual([]);
+  } finally {
+    await requested.stop();
   }
 });

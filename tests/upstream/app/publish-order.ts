@@ -1,11 +1,13 @@
 // An upstream service as a team outside this repository writes it, with nothing but the published
 // tarballs installed: the order and its OrderPlaced event commit in one MongoDB transaction, and the relay
 // publishes the event after commit. The tarball test copies this file into a project of its own, compiles
-// it against the packages' declarations and runs it. Prints the published event's id.
+// it against the packages' declarations and runs it. The order's invoice is stored first, as a blob of its
+// own (docs/attachments.md), and referenced from the event. Prints the published event's id.
 import { randomUUID } from 'node:crypto';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import { MongoClient } from 'mongodb';
+import { AttachmentStore } from '@mailfleet/attachments';
 import { EventCodec, ORDERS_EVENTS, newEnvelope, withTopicSuffix } from '@mailfleet/contracts';
 import { createLogger } from '@mailfleet/logger';
 import {
@@ -54,7 +56,12 @@ async function main(): Promise<void> {
       taxMinor: 0,
       totalMinor: 750,
       placedAt: Date.now(),
-      invoice: null,
+      // Stored before the transaction: if the transaction rolls back, the sender's orphan sweep removes it.
+      invoice: await new AttachmentStore(db).put({
+        filename: `invoice-${orderId}.pdf`,
+        contentType: 'application/pdf',
+        content: Buffer.from(`%PDF-1.4 invoice ${orderId}\n`),
+      }),
     };
     const session = client.startSession();
     try {

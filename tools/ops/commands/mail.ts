@@ -5,7 +5,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { newEnvelope, type MailRequested } from '@mailfleet/contracts';
 import { EventPublisher } from '@mailfleet/kafka';
 import { audit } from '../audit';
-import { mailRecords, senderMails, type CustomerDoc } from '../mail-records';
+import { mailRecords, senderMails, type CustomerDoc, type SenderMailDoc } from '../mail-records';
 import { action } from '../ops-command';
 import { OpsRefusal, needReason } from '../ops-errors';
 
@@ -55,7 +55,8 @@ export function registerMail(program: Command): void {
         const now = Date.now();
         // A fresh attempt budget and retry age: the operator decided the cause is gone.
         const updated = await mails.findOneAndUpdate(
-          { _id: args[0]!, status: { $in: RETRYABLE } },
+          // A mail whose attachments are deleted (SENDER_ATTACHMENT_GRACE_HOURS after it finished) cannot go.
+          { _id: args[0]!, status: { $in: RETRYABLE }, attachmentsDeletedAt: { $exists: false } },
           {
             $set: { status: 'retrying', nextAttemptAt: now, queuedAt: now, attempt: 0, sendingSince: null },
             // Not finished any more: the retention clock stops.
@@ -65,11 +66,15 @@ export function registerMail(program: Command): void {
           { returnDocument: 'before' },
         );
         if (!updated) {
-          const current = await mails.findOne({ _id: args[0]! }, { projection: { status: 1 } });
+          const current = await mails.findOne(
+            { _id: args[0]! },
+            { projection: { status: 1, attachmentsDeletedAt: 1 } },
+          );
           throw new OpsRefusal(
-            current
-              ? `mail ${args[0]} is ${current.status}; only ${RETRYABLE.join(' or ')} mails can be retried (use mail resend for a sent one)`
-              : `the sender has no mail ${args[0]}`,
+            attachmentsGone(args[0]!, current) ??
+              (current
+                ? `mail ${args[0]} is ${current.status}; only ${RETRYABLE.join(' or ')} mails can be retried (use mail resend for a sent one)`
+                : `the sender has no mail ${args[0]}`),
           );
         }
         const record = await audit(ctx, {
@@ -97,6 +102,8 @@ export function registerMail(program: Command): void {
         const original = await (await senderMails(ctx)).findOne({ _id: args[0]! });
         if (!original)
           throw new OpsRefusal(`the sender has no mail ${args[0]}; only mails it recorded can be resent`);
+        const gone = attachmentsGone(args[0]!, original);
+        if (gone !== null) throw new OpsRefusal(gone);
         const customerId = original.request.recipient.customerId;
         const customer = await (
           await ctx.db(ctx.env.TRANSLATOR_DB)
@@ -159,4 +166,15 @@ export function registerMail(program: Command): void {
         );
       }),
     );
+}
+
+/** Why a mail cannot be sent again: its attachment blobs were deleted after it finished; null if not. */
+function attachmentsGone(
+  mailId: string,
+  doc: Pick<SenderMailDoc, 'attachmentsDeletedAt'> | null,
+): string | null {
+  const at = doc?.attachmentsDeletedAt;
+  return at !== undefined
+    ? `mail ${mailId}'s attachments were deleted at ${at.toISOString()} (SENDER_ATTACHMENT_GRACE_HOURS after it finished); ask the upstream service to store them again and publish a new fact`
+    : null;
 }

@@ -8,14 +8,23 @@ import { isFinal, type MailState } from '../domain/mail-state';
 /**
  * `claimToken` is new with every claim of a mail (see claimSome); `finishedAt` is set when the mail
  * reaches a final status, and the retention TTL index removes the document that long after it.
+ * `attachmentsPending` marks a mail whose attachment blobs have not been deleted yet
+ * (attachment-references.ts); `attachmentsDeletedAt` says when they were.
  */
-type MailDoc = MailState & { _id: string; claimToken?: string; finishedAt?: Date };
+export type MailDoc = MailState & {
+  _id: string;
+  claimToken?: string;
+  finishedAt?: Date;
+  attachmentsPending?: true;
+  attachmentsDeletedAt?: Date;
+};
 
 /** The document of a state as stored: a final one carries when it finished (the retention clock). */
 const docOf = (state: MailState, now: Date): MailDoc => ({
   _id: state.mailId,
   ...state,
   ...(isFinal(state.status) ? { finishedAt: now } : {}),
+  ...(state.request.attachments.length > 0 ? { attachmentsPending: true as const } : {}),
 });
 
 /** What a finishing write sets: the outcome, and when a final one was reached. */
@@ -37,7 +46,14 @@ const CLAIMED = { status: 'sending', sendingSince: SERVER_NOW, attempt: { $add: 
 
 /** A document written before a field existed gets the value that field means for it. */
 function normalized(doc: MailDoc): MailState {
-  const { _id, claimToken: _claimToken, finishedAt: _finishedAt, ...state } = doc;
+  const {
+    _id,
+    claimToken: _claimToken,
+    finishedAt: _finishedAt,
+    attachmentsPending: _pending,
+    attachmentsDeletedAt: _deleted,
+    ...state
+  } = doc;
   return {
     ...state,
     queuedAt: state.queuedAt ?? state.request.requestedAt ?? state.nextAttemptAt,

@@ -31,6 +31,12 @@ export function createSenderMetrics(registry: Registry) {
       labelNames: ['kind'],
       registers: [registry],
     }),
+    blobsDeleted: new Counter({
+      name: 'sender_attachment_blobs_deleted_total',
+      help: 'Attachment blobs deleted, by why (finished: their mails finished longer than the grace period ago; orphan: old and needed by no mail)',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
     dead: new Counter({
       name: 'sender_mails_dead_total',
       help: 'Mails dead-lettered after their attempts',
