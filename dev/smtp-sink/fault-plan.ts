@@ -1,6 +1,9 @@
 // Faults the sink injects on demand, so tests can prove how the sender handles a sick SMTP server: a
 // reply code at any stage of the dialogue, for a number of deliveries or for a while, a connection
-// dropped after the final dot, authentication required or refused, and a slow accept.
+// dropped after the final dot, authentication required or refused, and a slow accept. Two more play the
+// recipient's side after the mail was accepted: a bounce (reported as an RFC 3464 DSN to the envelope
+// sender and/or as a signed webhook) and a spam complaint (a signed webhook), so the feedback loop runs
+// locally (feedback-reports.ts).
 import { z } from 'zod';
 
 /** Where in the SMTP dialogue a rule applies. `data` is the reply to the final dot. */
@@ -9,7 +12,17 @@ export type FaultStage = (typeof FAULT_STAGES)[number];
 
 export const faultRuleSchema = z
   .object({
-    kind: z.enum(['4xx', '5xx', 'drop', 'slow', 'reply', 'drop-after-dot', 'auth-required']),
+    kind: z.enum([
+      '4xx',
+      '5xx',
+      'drop',
+      'slow',
+      'reply',
+      'drop-after-dot',
+      'auth-required',
+      'bounce',
+      'complaint',
+    ]),
     /** For `reply`: the stage whose command is answered with `code`. */
     stage: z.enum(FAULT_STAGES).default('data'),
     /** For `reply`: the reply code, e.g. 451, 421, 535, 550. */
@@ -31,6 +44,12 @@ export const faultRuleSchema = z
       .optional(),
     /** Only deliveries to a recipient containing this text (stages rcpt and data only). */
     recipient: z.string().min(1).optional(),
+    /** For `bounce`: send a DSN (RFC 3464) to the mail's envelope sender through this SMTP server. */
+    dsn: z.object({ host: z.string().min(1), port: z.number().int().min(1).max(65535) }).optional(),
+    /** For `bounce` and `complaint`: POST mailfleet's signed webhook format here, signed with `key`. */
+    webhook: z.object({ url: z.url(), key: z.string().min(32) }).optional(),
+    /** For `bounce` and `complaint`: how long after accepting the mail the report goes out. */
+    reportDelayMs: z.number().int().min(0).max(3_600_000).default(0),
     /** For `slow`: how long the sink waits before accepting the message. */
     delayMs: z
       .number()
@@ -40,6 +59,26 @@ export const faultRuleSchema = z
       .default(2_000),
   })
   .superRefine((rule, ctx) => {
+    if (rule.kind === 'bounce' || rule.kind === 'complaint') {
+      if (rule.stage !== 'data')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['stage'],
+          message: `a ${rule.kind} happens after the mail was accepted: use stage data`,
+        });
+      if (rule.dsn === undefined && rule.webhook === undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['webhook'],
+          message: `say where the ${rule.kind} is reported: dsn (an SMTP server) and/or webhook (url and key)`,
+        });
+      if (rule.kind === 'complaint' && rule.dsn !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['dsn'],
+          message: 'a complaint is reported by webhook: a feedback loop report (RFC 5965) is not a DSN',
+        });
+    }
     if (rule.kind === 'reply' && rule.code === undefined)
       ctx.addIssue({
         code: 'custom',
@@ -62,7 +101,9 @@ export type FaultDecision =
   | { readonly kind: 'none' }
   | { readonly kind: 'reply'; readonly code: number; readonly message: string }
   | { readonly kind: 'drop' | 'drop-after-dot' | 'auth-required' }
-  | { readonly kind: 'slow'; readonly delayMs: number };
+  | { readonly kind: 'slow'; readonly delayMs: number }
+  /** Accept the mail, then report a bounce or a complaint as the rule says. */
+  | { readonly kind: 'report'; readonly rule: FaultRule };
 
 const DEFAULT_TEXT: Readonly<Record<number, string>> = {
   421: 'Service not available, closing transmission channel',
@@ -97,6 +138,9 @@ function decisionOf(rule: FaultRule): FaultDecision {
     case 'drop-after-dot':
     case 'auth-required':
       return { kind: rule.kind };
+    case 'bounce':
+    case 'complaint':
+      return { kind: 'report', rule };
     default: {
       const unreachable: never = rule.kind;
       throw new Error(`unknown fault ${String(unreachable)}`);
@@ -130,6 +174,8 @@ export class FaultPlan {
     this.expire();
     return this.rules.map(({ rule, left, until }) => ({
       ...rule,
+      // The signing key is not shown back.
+      ...(rule.webhook ? { webhook: { ...rule.webhook, key: '(set)' } } : {}),
       left: Number.isFinite(left) ? left : null,
       until: Number.isFinite(until) ? new Date(until).toISOString() : null,
     }));

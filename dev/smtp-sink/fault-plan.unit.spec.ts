@@ -84,4 +84,27 @@ describe('FaultPlan', () => {
     expect(parsed.success).toBe(false);
     expect(parsed.error?.issues[0]?.path).toEqual([field]);
   });
+
+  test('given a bounce or complaint rule, the mail is accepted and reported; the key is not listed back', () => {
+    const plan = new FaultPlan();
+    const webhook = { url: 'http://127.0.0.1:8090/webhooks/mailfleet', key: 'k'.repeat(32) };
+    plan.add(rule({ kind: 'complaint', recipient: 'spam', webhook }));
+    expect(plan.list()).toEqual([expect.objectContaining({ webhook: { url: webhook.url, key: '(set)' } })]);
+    expect(plan.take('data', ['spam@x'])).toEqual({
+      kind: 'report',
+      rule: expect.objectContaining({ kind: 'complaint', webhook }),
+    });
+  });
+
+  test('given a report rule without a destination, or a complaint by DSN, it is refused with the reason', () => {
+    const problems = (input: object) =>
+      faultRuleSchema.safeParse(input).error?.issues.map((i) => i.message) ?? [];
+    expect(problems({ kind: 'bounce' })).toEqual([expect.stringMatching(/say where the bounce is reported/)]);
+    expect(problems({ kind: 'complaint', dsn: { host: '127.0.0.1', port: 2525 } })).toEqual([
+      expect.stringMatching(/a complaint is reported by webhook/),
+    ]);
+    expect(problems({ kind: 'bounce', stage: 'rcpt', dsn: { host: 'h', port: 25 } })).toEqual([
+      expect.stringMatching(/use stage data/),
+    ]);
+  });
 });

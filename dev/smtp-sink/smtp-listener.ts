@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { simpleParser, type AddressObject } from 'mailparser';
 import { SMTPServer, type SMTPServerSession } from 'smtp-server';
 import type { FaultDecision, FaultPlan } from './fault-plan';
+import { sendReports } from './feedback-reports';
 import type { MessageStore } from './message-store';
 
 const addressText = (a: AddressObject | AddressObject[] | undefined) =>
@@ -93,6 +94,24 @@ export function createSmtpListener(store: MessageStore, faults: FaultPlan): SMTP
             (err: unknown) => callback(err instanceof Error ? err : new Error(String(err))),
           );
         }, delay);
+        if (fault.kind === 'report') {
+          // Accepted first, reported later: what a receiving server that bounces or a provider does.
+          const headerEnd = raw.indexOf('\r\n\r\n');
+          const mail = {
+            mailFrom: session.envelope.mailFrom === false ? '' : session.envelope.mailFrom.address,
+            recipients,
+            messageId: undefined as string | undefined,
+            rawHeaders: raw.subarray(0, headerEnd < 0 ? raw.length : headerEnd).toString('utf8'),
+          };
+          mail.messageId = /^message-id:\s*(.+)$/im.exec(mail.rawHeaders)?.[1]?.trim();
+          setTimeout(() => {
+            sendReports(mail, fault.rule).then(
+              (sent) =>
+                console.log(`smtp-sink: ${fault.rule.kind} reported: ${sent.join(', ') || 'nothing'}`),
+              (err: unknown) => console.error(`smtp-sink: ${fault.rule.kind} report failed:`, err),
+            );
+          }, fault.rule.reportDelayMs);
+        }
       });
     },
   });

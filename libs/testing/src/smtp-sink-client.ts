@@ -20,7 +20,8 @@ export interface SinkMessage {
 
 /** A fault rule for the sink (dev/smtp-sink/fault-plan.ts says what each field does). */
 export interface SinkFault {
-  readonly kind: '4xx' | '5xx' | 'drop' | 'slow' | 'reply' | 'drop-after-dot' | 'auth-required';
+  readonly kind:
+    '4xx' | '5xx' | 'drop' | 'slow' | 'reply' | 'drop-after-dot' | 'auth-required' | 'bounce' | 'complaint';
   readonly stage?: 'connect' | 'auth' | 'mail' | 'rcpt' | 'data';
   readonly code?: number;
   readonly enhanced?: string;
@@ -29,6 +30,11 @@ export interface SinkFault {
   readonly durationMs?: number;
   readonly recipient?: string;
   readonly delayMs?: number;
+  /** `bounce`: where the DSN goes (the feedback service's SMTP listener). */
+  readonly dsn?: { readonly host: string; readonly port: number };
+  /** `bounce`, `complaint`: where mailfleet's signed webhook goes, and its key. */
+  readonly webhook?: { readonly url: string; readonly key: string };
+  readonly reportDelayMs?: number;
 }
 
 export interface SinkClient {

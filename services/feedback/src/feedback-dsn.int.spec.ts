@@ -4,9 +4,16 @@
 // other recipients and drops what is not a report.
 import nodemailer from 'nodemailer';
 import { MAIL_ID_HEADER, messageIdFor, verpAddressFor } from '@mailfleet/contracts';
-import { startPostfix, waitFor, type PostfixInstance } from '@mailfleet/testing';
+import { armSinkFault, startPostfix, uniqueName, waitFor, type PostfixInstance } from '@mailfleet/testing';
+import { stackEndpoints } from '@mailfleet/config';
 import { NOTIFICATIONS } from './adapters/notification-store';
-import { DOMAIN, counter, createFeedbackFixture, type FeedbackFixture } from '../test/feedback-test-fixture';
+import {
+  DOMAIN,
+  MAILFLEET_KEY,
+  counter,
+  createFeedbackFixture,
+  type FeedbackFixture,
+} from '../test/feedback-test-fixture';
 
 const BOUNCE_DOMAIN = 'bounces.feedback.test';
 let f: FeedbackFixture;
@@ -82,4 +89,52 @@ test('the listener takes reports for bounce addresses only, and drops what is no
     before + 1,
   );
   expect(await f.db.collection(NOTIFICATIONS).countDocuments({ mailId: 'order-confirmation:o-ooo' })).toBe(0);
+});
+
+test("the dev SMTP sink's bounce rule reports by DSN and its complaint rule by webhook: the loop runs without a real MTA", async () => {
+  const run = uniqueName('loop');
+  const bounced = { mailId: `order-confirmation:${run}-b`, to: `${run}-bounce@example.test` };
+  const complained = { mailId: `order-confirmation:${run}-c`, to: `${run}-complaint@example.test` };
+  await armSinkFault({
+    kind: 'bounce',
+    recipient: bounced.to,
+    enhanced: '5.1.1',
+    dsn: { host: '127.0.0.1', port: f.smtpPort },
+  });
+  await armSinkFault({
+    kind: 'complaint',
+    recipient: complained.to,
+    webhook: { url: f.url('/webhooks/mailfleet'), key: MAILFLEET_KEY },
+  });
+  const { smtp } = stackEndpoints();
+  const sink = nodemailer.createTransport({
+    host: smtp.host,
+    port: smtp.port,
+    secure: false,
+    ignoreTLS: true,
+  });
+  for (const m of [bounced, complained])
+    await sink.sendMail({
+      envelope: { from: verpAddressFor(m.mailId, BOUNCE_DOMAIN), to: m.to },
+      from: 'shop@feedback.test',
+      to: m.to,
+      subject: 'Your order',
+      text: 'Thank you.',
+      messageId: messageIdFor(m.mailId, DOMAIN),
+    });
+  const eventOf = (mailId: string, type: string) =>
+    waitFor(`${type} of ${mailId}`, async () =>
+      f.events.records.find((r) => r.key === mailId && r.eventType === type),
+    );
+  expect(await f.payloadOf(await eventOf(bounced.mailId, 'MailBounced'))).toMatchObject({
+    bounceType: 'HARD',
+    status: '5.1.1',
+    recipient: bounced.to,
+    source: 'dsn',
+  });
+  expect(await f.payloadOf(await eventOf(complained.mailId, 'MailComplained'))).toMatchObject({
+    recipient: complained.to,
+    feedbackType: 'abuse',
+    source: 'webhook:mailfleet',
+  });
 });
