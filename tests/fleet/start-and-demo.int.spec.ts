@@ -1,12 +1,15 @@
 // The newcomer's path, as processes: `npm start` brings up the whole fleet on the running stack and prints
 // the dashboard link; `npm run demo` places orders through the example shop; the mails show up as sent on
-// the dashboard, and signed webhooks to the feedback service turn one delivered, then bounced, there; nothing
-// logs a warning or an error on the way; a service killed with SIGKILL is restarted;
-// Ctrl-C stops every process it started.
+// the dashboard, and signed webhooks to the feedback service turn one delivered, then bounced, there; a
+// shipping notice's one-click unsubscribe link, taken from the mail in Mailpit, stops the customer's next
+// shipping notice while the order confirmation still goes; nothing logs a warning or an error on the way;
+// a service killed with SIGKILL is restarted; Ctrl-C stops every process it started.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { freePort, waitFor } from '@mailfleet/testing';
+import { stackEndpoints } from '@mailfleet/config';
+import { createShopFixture } from '@mailfleet/example-orders';
+import { freePort, oneItemOrder, waitFor } from '@mailfleet/testing';
 import { signMailfleetWebhook } from '@mailfleet/webhooks';
 
 // Longer than the default: npm start brings up the whole fleet and Mailpit, then the demo's orders.
@@ -165,6 +168,100 @@ test('npm start runs the fleet quietly, npm run demo gets mails sent, crashes ar
     messages: { MessageID: string }[];
   };
   expect(inMailpit.messages.some((m) => m.MessageID.includes(orderId!))).toBe(true);
+
+  // One-click unsubscribe (RFC 8058), as a mailbox provider's button does it: the link comes from the
+  // shipping notice's List-Unsubscribe header as Mailpit received it.
+  const run = Date.now().toString(36);
+  const customerId = `c-unsub-${run}`;
+  const address = `unsub-${run}@example.test`;
+  const stack = stackEndpoints();
+  const shop = await createShopFixture({
+    mongoUrl: stack.mongoUrl,
+    registryUrl: stack.schemaRegistryUrl,
+    dbName: 'mailfleet_orders',
+  });
+  const mailOf = async (mailId: string) =>
+    (
+      (await (
+        await fetch(`http://127.0.0.1:${dashboardPort}/api/mails/${encodeURIComponent(mailId)}`, {
+          headers: { authorization: `Bearer ${TOKEN}` },
+        })
+      ).json()) as {
+        data: { status: string; timeline: { type: string; reason: string | null }[] } | null;
+      }
+    ).data;
+  try {
+    await shop.shop.registerCustomer({ customerId, email: address, name: 'Una', locale: 'en' });
+    await shop.shop.placeOrder(oneItemOrder(`o-unsub-1-${run}`, customerId));
+    await shop.shop.shipOrder(`o-unsub-1-${run}`, customerId, 'DHL', `T-${run}`);
+    const notice = await waitFor(
+      'the shipping notice in Mailpit',
+      async () => {
+        const list = (await (
+          await fetch(`http://127.0.0.1:${mailpitUi}/api/v1/messages?limit=500`)
+        ).json()) as { messages: { ID: string; MessageID: string; Subject: string }[] };
+        return list.messages.find(
+          (m) => m.MessageID.includes(`o-unsub-1-${run}`) && m.MessageID.startsWith('shipping-notice'),
+        );
+      },
+      120_000,
+    );
+    const headers = (await (
+      await fetch(`http://127.0.0.1:${mailpitUi}/api/v1/message/${notice.ID}/headers`)
+    ).json()) as Record<string, string[]>;
+    expect(headers['List-Unsubscribe-Post']).toEqual(['List-Unsubscribe=One-Click']);
+    const link = /^<(http:\/\/127\.0\.0\.1:\d+\/unsubscribe\/[^>]+)>$/.exec(
+      (headers['List-Unsubscribe']?.[0] ?? '').replace(/\s+/g, ''),
+    )?.[1];
+    expect(link).toBeDefined();
+    const unsubscribed = await fetch(link!, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'List-Unsubscribe=One-Click',
+    });
+    expect(unsubscribed.status).toBe(200);
+    const noticeId = `shipping-notice:o-unsub-1-${run}`;
+    await waitFor(
+      "the unsubscribe on the notice's timeline",
+      async () =>
+        (await mailOf(noticeId))?.timeline.some((t) => t.type === 'unsubscribed') ? true : undefined,
+      60_000,
+    );
+    // The order confirmation carries no link: it is transactional.
+    const confirmation = (await (
+      await fetch(`http://127.0.0.1:${mailpitUi}/api/v1/messages?limit=500`)
+    ).json()) as { messages: { ID: string; MessageID: string }[] };
+    const confirmationMail = confirmation.messages.find((m) =>
+      m.MessageID.startsWith(`order-confirmation=3ao-unsub-1-${run}`),
+    )!;
+    const confirmationHeaders = (await (
+      await fetch(`http://127.0.0.1:${mailpitUi}/api/v1/message/${confirmationMail.ID}/headers`)
+    ).json()) as Record<string, string[]>;
+    expect(confirmationHeaders['List-Unsubscribe']).toBeUndefined();
+
+    // The next order: its confirmation is sent, its shipping notice is suppressed.
+    await shop.shop.placeOrder(oneItemOrder(`o-unsub-2-${run}`, customerId));
+    await shop.shop.shipOrder(`o-unsub-2-${run}`, customerId, 'DHL', `T2-${run}`);
+    const suppressed = await waitFor(
+      'the second shipping notice suppressed',
+      async () => {
+        const m = await mailOf(`shipping-notice:o-unsub-2-${run}`);
+        return m?.status === 'suppressed' ? m : undefined;
+      },
+      120_000,
+    );
+    expect(suppressed.timeline.find((t) => t.type === 'suppressed')?.reason).toMatch(
+      /^the recipient unsubscribed from shipping-updates mail \(one-click\)/,
+    );
+    await waitFor(
+      'the second order confirmation sent',
+      async () =>
+        (await mailOf(`order-confirmation:o-unsub-2-${run}`))?.status === 'sent' ? true : undefined,
+      120_000,
+    );
+  } finally {
+    await shop.close();
+  }
 
   // A healthy start and a demo run are quiet: no warning or error line from any process (kafkajs's
   // start-up noise is mapped in libs/kafka/src/kafkajs-log.ts). Checked before the deliberate crash below.
