@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { keysIn, secretFrom } from '@mailfleet/config';
 import { checkUnsubscribeKeys } from './unsubscribe-token';
 
 /**
@@ -17,21 +17,16 @@ export function unsubscribeKeysFrom(env: {
   UNSUBSCRIBE_KEYS?: string | undefined;
   UNSUBSCRIBE_KEYS_FILE?: string | undefined;
 }): string[] | undefined {
-  let text = env.UNSUBSCRIBE_KEYS;
-  if (env.UNSUBSCRIBE_KEYS_FILE !== undefined) {
-    try {
-      text = readFileSync(env.UNSUBSCRIBE_KEYS_FILE, 'utf8');
-    } catch (err) {
-      throw new Error(
-        `UNSUBSCRIBE_KEYS_FILE: cannot read ${env.UNSUBSCRIBE_KEYS_FILE}: ${(err as Error).message}`,
-      );
-    }
+  let text: string | undefined;
+  try {
+    text = secretFrom(env, 'UNSUBSCRIBE_KEYS');
+  } catch (err) {
+    throw new Error(
+      `UNSUBSCRIBE_KEYS_FILE: cannot read ${env.UNSUBSCRIBE_KEYS_FILE}: ${(err as Error).message}`,
+    );
   }
   if (text === undefined) return undefined;
-  const keys = text
-    .split(/[,\n]/)
-    .map((k) => k.trim())
-    .filter((k) => k !== '');
+  const keys = keysIn(text);
   try {
     checkUnsubscribeKeys(keys);
   } catch (err) {

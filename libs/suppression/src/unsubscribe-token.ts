@@ -4,6 +4,7 @@
 // forged or altered, and no lookup is needed to honour it. The newest key seals; every key opens, so a key
 // can be rotated while links sent with the old one still work.
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { checkRotatingKeys } from '@mailfleet/config';
 
 /** What an unsubscribe link says: this recipient of this mail wants no more mail of this category. */
 export interface UnsubscribeClaim {
@@ -17,18 +18,10 @@ export interface UnsubscribeClaim {
 const VERSION = 'u1';
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
-const MIN_KEY_BYTES = 32;
 
 /** Throws with a message a person can act on when the keys cannot seal tokens safely. */
 export function checkUnsubscribeKeys(keys: readonly string[]): void {
-  if (keys.length === 0 || keys.length > 2)
-    throw new Error(`give one unsubscribe key, or two while rotating (got ${keys.length})`);
-  keys.forEach((key, i) => {
-    if (Buffer.byteLength(key) < MIN_KEY_BYTES)
-      throw new Error(
-        `unsubscribe key ${i + 1} is ${Buffer.byteLength(key)} bytes; use at least ${MIN_KEY_BYTES} random bytes`,
-      );
-  });
+  checkRotatingKeys(keys, 'unsubscribe key');
 }
 
 // A key of its own for this purpose, whatever else the secret is used for.

@@ -6,6 +6,7 @@
 //
 // Several v1 entries let a sender sign with the old and the new key while a key is rotated; the receiver
 // holds up to two keys and accepts a request that any of them signed.
+import { checkRotatingKeys } from '@mailfleet/config';
 import { createHmac } from 'node:crypto';
 import { constantTimeEqual, hexBytes } from './constant-time';
 import { staleness, type WindowOptions } from './replay-window';
@@ -15,22 +16,12 @@ import { headerValue, type WebhookRequest } from './webhook-request';
 export const TIMESTAMP_HEADER = 'mailfleet-webhook-timestamp';
 export const SIGNATURE_HEADER = 'mailfleet-webhook-signature';
 
-/** At least this long: a short key is guessable, whatever the MAC. */
-const MIN_KEY_BYTES = 32;
-
 const mac = (key: string, timestamp: string, body: Buffer) =>
   createHmac('sha256', key).update(`${timestamp}.`).update(body).digest();
 
 /** Refuses a key set a receiver must not run with; the message says what to fix. */
 export function checkSigningKeys(keys: readonly string[]): void {
-  if (keys.length === 0 || keys.length > 2)
-    throw new Error(`give one signing key, or two while rotating (got ${keys.length})`);
-  keys.forEach((key, i) => {
-    if (Buffer.byteLength(key) < MIN_KEY_BYTES)
-      throw new Error(
-        `signing key ${i + 1} is ${Buffer.byteLength(key)} bytes; use at least ${MIN_KEY_BYTES} random bytes`,
-      );
-  });
+  checkRotatingKeys(keys, 'signing key');
 }
 
 /** The two headers that sign `body` with each of `keys` (an emitter rotating a key signs with both). */

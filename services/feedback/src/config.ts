@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { baseServiceEnvSchema } from '@mailfleet/config';
+import { baseServiceEnvSchema, keysIn } from '@mailfleet/config';
 import { unsubscribeEnv, unsubscribeKeysFrom } from '@mailfleet/suppression';
 import { checkSigningKeys, sendGridPublicKey } from '@mailfleet/webhooks';
 
@@ -63,10 +63,7 @@ export const feedbackEnvSchema = baseServiceEnvSchema
       env.FEEDBACK_WEBHOOK_KEYS,
       env.FEEDBACK_WEBHOOK_KEYS_FILE,
     );
-    const mailfleetKeys = keysText
-      ?.split(/[,\n]/)
-      .map((k) => k.trim())
-      .filter((k) => k !== '');
+    const mailfleetKeys = keysText === undefined ? undefined : keysIn(keysText);
     if (mailfleetKeys !== undefined) {
       try {
         checkSigningKeys(mailfleetKeys);

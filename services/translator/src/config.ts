@@ -51,28 +51,44 @@ const digestList = z.string().transform((text, ctx) => {
   return out;
 });
 
-/** `kind=PRIORITY,…`: the kinds whose priority is not NORMAL. */
-const priorityMap = z.string().transform((text, ctx) => {
-  const map: Partial<Record<MailKind, (typeof PRIORITIES)[number]>> = {};
-  for (const entry of text
-    .split(',')
-    .map((e) => e.trim())
-    .filter(Boolean)) {
-    const [kind, priority] = entry.split('=').map((p) => p.trim());
-    if (
-      !(MAIL_KINDS as readonly string[]).includes(kind ?? '') ||
-      !(PRIORITIES as readonly string[]).includes(priority ?? '')
-    ) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `${JSON.stringify(entry)} must be kind=${PRIORITIES.join('|')} with a kind of ${MAIL_KINDS.join(', ')}`,
-      });
-      return z.NEVER;
+/**
+ * `kind=value,…`: a value for some kinds (the others keep their default). `valueOk` checks a value,
+ * `expected` says what one must look like; `refuse` may give a reason to refuse a kind its value.
+ */
+const kindMap = <V extends string>(
+  valueOk: (value: string) => boolean,
+  expected: string,
+  refuse: (kind: MailKind) => string | undefined = () => undefined,
+) =>
+  z.string().transform((text, ctx) => {
+    const map: Partial<Record<MailKind, V>> = {};
+    for (const entry of text
+      .split(',')
+      .map((e) => e.trim())
+      .filter(Boolean)) {
+      const [kind, value] = entry.split('=').map((p) => p.trim());
+      if (!(MAIL_KINDS as readonly string[]).includes(kind ?? '') || !valueOk(value ?? '')) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${JSON.stringify(entry)} must be kind=${expected} with a kind of ${MAIL_KINDS.join(', ')}`,
+        });
+        return z.NEVER;
+      }
+      const refused = refuse(kind as MailKind);
+      if (refused !== undefined) {
+        ctx.addIssue({ code: 'custom', message: refused });
+        return z.NEVER;
+      }
+      map[kind as MailKind] = value as V;
     }
-    map[kind as MailKind] = priority as (typeof PRIORITIES)[number];
-  }
-  return map;
-});
+    return map;
+  });
+
+/** `kind=PRIORITY,…`: the kinds whose priority is not NORMAL. */
+const priorityMap = kindMap<(typeof PRIORITIES)[number]>(
+  (v) => (PRIORITIES as readonly string[]).includes(v),
+  PRIORITIES.join('|'),
+);
 
 /**
  * Kinds that confirm or change a contract the customer made: the law and the big mailbox providers treat
@@ -81,34 +97,14 @@ const priorityMap = z.string().transform((text, ctx) => {
 const TRANSACTIONAL_KINDS: readonly MailKind[] = ['order-confirmation', 'cancellation-notice'];
 
 /** `kind=category,…`: the kinds a recipient can unsubscribe from, each with its category. */
-const categoryMap = z.string().transform((text, ctx) => {
-  const map: Partial<Record<MailKind, string>> = {};
-  for (const entry of text
-    .split(',')
-    .map((e) => e.trim())
-    .filter(Boolean)) {
-    const [kind, category] = entry.split('=').map((p) => p.trim());
-    if (
-      !(MAIL_KINDS as readonly string[]).includes(kind ?? '') ||
-      !/^[a-z0-9][a-z0-9-]{0,63}$/.test(category ?? '')
-    ) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `${JSON.stringify(entry)} must be kind=category with a kind of ${MAIL_KINDS.join(', ')} and a category of lower-case letters, digits and dashes`,
-      });
-      return z.NEVER;
-    }
-    if (TRANSACTIONAL_KINDS.includes(kind as MailKind)) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `${kind} is transactional (it confirms or changes the customer's order): it cannot be unsubscribed from`,
-      });
-      return z.NEVER;
-    }
-    map[kind as MailKind] = category as string;
-  }
-  return map;
-});
+const categoryMap = kindMap<string>(
+  (v) => /^[a-z0-9][a-z0-9-]{0,63}$/.test(v),
+  'category (lower-case letters, digits and dashes)',
+  (kind) =>
+    TRANSACTIONAL_KINDS.includes(kind)
+      ? `${kind} is transactional (it confirms or changes the customer's order): it cannot be unsubscribed from`
+      : undefined,
+);
 
 /** Everything the translator reads from the environment (README, "Configuration"). */
 export const translatorEnvSchema = baseServiceEnvSchema.extend({
