@@ -24,9 +24,17 @@ export function checkUnsubscribeKeys(keys: readonly string[]): void {
   checkRotatingKeys(keys, 'unsubscribe key');
 }
 
-// A key of its own for this purpose, whatever else the secret is used for.
-const derived = (secret: string): Buffer =>
-  Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), 'mailfleet one-click unsubscribe v1', 32));
+// A key of its own for this purpose, whatever else the secret is used for; derived once per secret, not
+// per mail (a process has one or two).
+const derivedKeys = new Map<string, Buffer>();
+function derived(secret: string): Buffer {
+  let key = derivedKeys.get(secret);
+  if (key === undefined) {
+    key = Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), 'mailfleet one-click unsubscribe v1', 32));
+    derivedKeys.set(secret, key);
+  }
+  return key;
+}
 
 /** The token for a claim, sealed with the first (newest) key. URL-safe. */
 export function sealUnsubscribeToken(claim: UnsubscribeClaim, keys: readonly string[]): string {

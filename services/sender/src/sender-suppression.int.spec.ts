@@ -78,3 +78,35 @@ test('feedback that arrives while a mail waits suppresses it right before its ne
   expect(f.eventsFor(retrying.mailId).map((e) => e.eventType)).toEqual(['MailSendFailed', 'MailSuppressed']);
   expect(f.eventsFor(held.mailId).map((e) => e.eventType)).toEqual(['MailSuppressed']);
 });
+
+test('an unsubscribe that arrives while mails are held stops the held mail of its category; the transactional one to the same address goes', async () => {
+  const notBefore = Date.now() + 6_000;
+  const notice = f.request('unsubscribed-meanwhile', { notBefore, category: 'shipping-updates' });
+  const confirmation = f.request('confirmation-same-address', {
+    notBefore,
+    recipient: notice.recipient,
+  });
+  await f.publish([notice, confirmation]);
+  await f.startSender();
+  await f.publishFeedback([
+    {
+      eventType: 'MailUnsubscribed',
+      payload: {
+        mailId: 'shipping-notice:an-earlier-mail',
+        customerId: notice.recipient.customerId,
+        recipient: notice.recipient.email.toLowerCase(),
+        category: 'shipping-updates',
+        source: 'one-click',
+        unsubscribedAt: Date.now(),
+      },
+    },
+  ]);
+  await waitForGroupAtEnd(f.group, [f.topics.mailEvents.name]);
+  const [suppressed] = await f.waitForEvents(notice.mailId, 'MailSuppressed', 1);
+  expect(await f.payloadOf(suppressed!)).toMatchObject({
+    reason: expect.stringMatching(/^the recipient unsubscribed from shipping-updates mail \(one-click\)/),
+  });
+  await f.waitForEvents(confirmation.mailId, 'MailSent', 1);
+  expect(await sinkMessages({ messageId: messageIdFor(notice.mailId, f.domain) })).toEqual([]);
+  expect(await sinkMessages({ messageId: messageIdFor(confirmation.mailId, f.domain) })).toHaveLength(1);
+});
