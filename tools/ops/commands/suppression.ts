@@ -109,7 +109,7 @@ export function registerSuppression(program: Command): void {
 
   suppression
     .command('remove <address>')
-    .description('take an address off both lists (a replayed bounce or complaint puts it back)')
+    .description('take an address off both lists (a replayed bounce, complaint or unsubscribe puts it back)')
     .option('--reason <text>', 'why: kept in the audit record')
     .action(
       action<{ reason?: string }>(async (ctx, opts, out, args) => {

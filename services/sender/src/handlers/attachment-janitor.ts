@@ -30,8 +30,11 @@ export class AttachmentJanitor {
 
   constructor(private readonly o: JanitorOptions) {}
 
-  /** One round: the blobs it deleted, by why. */
-  async sweep(): Promise<{ finished: number; orphans: number }> {
+  /**
+   * One round: the blobs it deleted, by why, and whether a full round of work may have left more behind
+   * (every finished mail it read is marked, every orphan it deleted is gone: the next round moves on).
+   */
+  async sweep(): Promise<{ finished: number; orphans: number; moreLeft: boolean }> {
     const now = this.o.now();
     const cutoff = new Date(now.getTime() - this.o.graceMs);
     const due = await this.o.references.finishedBefore(cutoff, ROUND);
@@ -49,16 +52,15 @@ export class AttachmentJanitor {
     if (orphans > 0) this.o.metrics.blobsDeleted.inc({ reason: 'orphan' }, orphans);
     if (finished + orphans > 0)
       this.o.logger.info({ finished, orphans, mails: due.length }, 'attachment blobs deleted');
-    return { finished, orphans };
+    return { finished, orphans, moreLeft: due.length === ROUND || orphans === ROUND };
   }
 
   start(): void {
     this.loop = (async () => {
       while (!this.shutdown.signal.aborted) {
         try {
-          const { finished, orphans } = await this.sweep();
-          // A full round may have left more behind: go on at once.
-          if (finished + orphans >= ROUND) continue;
+          // A backlog (after an outage, or a first start with old blobs) is worked off at once.
+          if ((await this.sweep()).moreLeft) continue;
         } catch (err) {
           this.o.logger.warn({ err }, 'attachment sweep failed; trying again next round');
         }
