@@ -85,6 +85,28 @@ export class ShopService {
     );
   }
 
+  /**
+   * A right-to-erasure request: the shop forgets the customer's address and name and tells the fleet
+   * with CustomerErased (which carries no personal data), in one transaction.
+   */
+  eraseCustomer(customerId: string, opts: CommandOptions = {}) {
+    return this.command(
+      opts,
+      this.customersTopic,
+      customerId,
+      'CustomerErased',
+      (now) => ({ customerId, erasedAt: now }),
+      (s) =>
+        this.change(
+          s,
+          'customers',
+          customerId,
+          { email: null, name: null, erasedAt: Date.now() },
+          () => new UnknownCustomer(customerId),
+        ),
+    );
+  }
+
   changeMailPreferences(
     customerId: string,
     transactionalOptOut: boolean,

@@ -31,7 +31,12 @@ export const CUSTOMERS_EVENTS: TopicDefinition = {
   partitions: 6,
   retentionMs: -1,
   cleanupPolicy: 'delete',
-  eventTypes: ['CustomerRegistered', 'CustomerEmailChanged', 'CustomerMailPreferencesChanged'],
+  eventTypes: [
+    'CustomerRegistered',
+    'CustomerEmailChanged',
+    'CustomerMailPreferencesChanged',
+    'CustomerErased',
+  ],
 };
 
 export const MAIL_REQUESTED: TopicDefinition = {

@@ -49,6 +49,7 @@ export const SAMPLE_EVENTS: { readonly [T in EventType]: EventPayloads[T] } = {
     changedAt: t + 6000,
     timeZone: null,
   },
+  CustomerErased: { customerId: 'c-42', erasedAt: t + 7000 },
   MailRequested: {
     mailId: 'order-confirmation:o-1001',
     templateId: 'order-confirmation',

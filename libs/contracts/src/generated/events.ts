@@ -12,6 +12,14 @@ export interface CustomerEmailChanged {
   readonly changedAt: number;
 }
 
+/** The customer's personal data must be erased (a right-to-erasure request, GDPR Art. 17; customers.events, keyed by customerId). Carries no personal data itself: every service removes what it holds of the customer (docs/privacy.md). */
+export interface CustomerErased {
+  /** The customer; also the record key. Ids are kept, addresses and names are not. */
+  readonly customerId: string;
+  /** When the erasure was decided upstream (UTC epoch milliseconds). */
+  readonly erasedAt: number;
+}
+
 /** A customer changed which mail they want (customers.events, keyed by customerId). */
 export interface CustomerMailPreferencesChanged {
   /** The customer. */
@@ -200,7 +208,7 @@ export interface MailRequested {
 
 /** Machine-readable reason. */
 export type RejectionReason =
-  'CUSTOMER_UNKNOWN' | 'NO_ADDRESS' | 'MALFORMED_ADDRESS' | 'INVALID_DATA' | 'OTHER';
+  'CUSTOMER_UNKNOWN' | 'NO_ADDRESS' | 'MALFORMED_ADDRESS' | 'INVALID_DATA' | 'OTHER' | 'CUSTOMER_ERASED';
 
 /** A mail was due but could not be requested (mail.events, keyed by mailId); ops can act on the reason. */
 export interface MailRequestRejected {
@@ -363,6 +371,7 @@ export interface OrderShipped {
 /** Every event type, by name, with its payload. */
 export interface EventPayloads {
   readonly CustomerEmailChanged: CustomerEmailChanged;
+  readonly CustomerErased: CustomerErased;
   readonly CustomerMailPreferencesChanged: CustomerMailPreferencesChanged;
   readonly CustomerRegistered: CustomerRegistered;
   readonly MailBounced: MailBounced;
@@ -386,6 +395,7 @@ export type EventType = keyof EventPayloads;
 /** The Avro record name (namespace + name) of each event type. */
 export const EVENT_FULL_NAMES: { readonly [T in EventType]: string } = {
   CustomerEmailChanged: 'dev.mailfleet.customers.CustomerEmailChanged',
+  CustomerErased: 'dev.mailfleet.customers.CustomerErased',
   CustomerMailPreferencesChanged: 'dev.mailfleet.customers.CustomerMailPreferencesChanged',
   CustomerRegistered: 'dev.mailfleet.customers.CustomerRegistered',
   MailBounced: 'dev.mailfleet.mail.MailBounced',
@@ -407,6 +417,7 @@ export const EVENT_FULL_NAMES: { readonly [T in EventType]: string } = {
 /** The compatibility each event type declares (its "compatibility" attribute; BACKWARD when absent). */
 export const EVENT_COMPATIBILITY: { readonly [T in EventType]: CompatibilityLevel } = {
   CustomerEmailChanged: 'BACKWARD',
+  CustomerErased: 'BACKWARD',
   CustomerMailPreferencesChanged: 'BACKWARD',
   CustomerRegistered: 'BACKWARD',
   MailBounced: 'BACKWARD',
@@ -450,6 +461,27 @@ export const EVENT_SCHEMAS: { readonly [T in EventType]: object } = {
           logicalType: 'timestamp-millis',
         },
         doc: 'When the address was changed (UTC epoch milliseconds).',
+      },
+    ],
+  },
+  CustomerErased: {
+    type: 'record',
+    name: 'CustomerErased',
+    namespace: 'dev.mailfleet.customers',
+    doc: "The customer's personal data must be erased (a right-to-erasure request, GDPR Art. 17; customers.events, keyed by customerId). Carries no personal data itself: every service removes what it holds of the customer (docs/privacy.md).",
+    fields: [
+      {
+        name: 'customerId',
+        type: 'string',
+        doc: 'The customer; also the record key. Ids are kept, addresses and names are not.',
+      },
+      {
+        name: 'erasedAt',
+        type: {
+          type: 'long',
+          logicalType: 'timestamp-millis',
+        },
+        doc: 'When the erasure was decided upstream (UTC epoch milliseconds).',
       },
     ],
   },
@@ -979,7 +1011,14 @@ export const EVENT_SCHEMAS: { readonly [T in EventType]: object } = {
           type: 'enum',
           name: 'RejectionReason',
           doc: 'Machine-readable reason.',
-          symbols: ['CUSTOMER_UNKNOWN', 'NO_ADDRESS', 'MALFORMED_ADDRESS', 'INVALID_DATA', 'OTHER'],
+          symbols: [
+            'CUSTOMER_UNKNOWN',
+            'NO_ADDRESS',
+            'MALFORMED_ADDRESS',
+            'INVALID_DATA',
+            'OTHER',
+            'CUSTOMER_ERASED',
+          ],
           default: 'OTHER',
         },
         doc: 'Why, for machines and dashboards.',
