@@ -11,6 +11,17 @@ export interface FleetProcess {
 // The projector watches this outbox by default (PROJECTOR_OUTBOX_DBS).
 export const SHOP_DB = 'mailfleet_orders';
 
+/**
+ * The fleet's own outboxes keep nothing once it is safely in Kafka, so an erased customer's events leave
+ * them within a minute (docs/privacy.md). A short late-commit margin suits the local stack's short
+ * transactions; production keeps the 5-minute default (docker-compose, k8s).
+ */
+const FLEET_OUTBOX = {
+  OUTBOX_RETENTION_HOURS: '0',
+  RELAY_SWEEP_MS: '15000',
+  RELAY_LATE_COMMIT_MARGIN_MS: '20000',
+};
+
 export function fleetProcesses(options: {
   dashboardPort: number;
   dashboardToken: string;
@@ -41,7 +52,7 @@ export function fleetProcesses(options: {
     {
       name: 'relay-translator',
       entry: 'services/outbox-relay/src/main.ts',
-      env: { MONGO_DB: 'mailfleet_translator' },
+      env: { MONGO_DB: 'mailfleet_translator', ...FLEET_OUTBOX },
     },
     {
       name: 'sender',
@@ -57,7 +68,7 @@ export function fleetProcesses(options: {
     {
       name: 'relay-sender',
       entry: 'services/outbox-relay/src/main.ts',
-      env: { MONGO_DB: 'mailfleet_sender' },
+      env: { MONGO_DB: 'mailfleet_sender', ...FLEET_OUTBOX },
     },
     {
       name: 'feedback',
@@ -72,7 +83,7 @@ export function fleetProcesses(options: {
     {
       name: 'relay-feedback',
       entry: 'services/outbox-relay/src/main.ts',
-      env: { MONGO_DB: 'mailfleet_feedback' },
+      env: { MONGO_DB: 'mailfleet_feedback', ...FLEET_OUTBOX },
     },
     {
       name: 'projector',

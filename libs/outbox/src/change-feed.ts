@@ -60,6 +60,11 @@ function bufferedCount(stream: ChangeStream): number {
 export class ChangeFeed {
   private stream: ChangeStream<OutboxRecord, ChangeStreamInsertDocument<OutboxRecord>> | undefined;
   private openFor = '';
+  /**
+   * When the last read that came back empty began: the stream had delivered everything committed before
+   * then (a getMore answers empty only at the oplog's present). Undefined after an event, or once closed.
+   */
+  headAt: Date | undefined;
 
   constructor(
     private readonly client: MongoClient,
@@ -143,6 +148,8 @@ export class ChangeFeed {
     const stream = this.stream;
     if (!stream) return [];
     const deadline = Date.now() + waitMs;
+    const began = this.options.now();
+    this.headAt = undefined;
     for (;;) {
       const asked = Date.now();
       const first = await stream.tryNext();
@@ -155,7 +162,11 @@ export class ChangeFeed {
         }
         return events;
       }
-      if (signal.aborted || this.stream !== stream || Date.now() >= deadline) return [];
+      if (signal.aborted || this.stream !== stream) return [];
+      if (Date.now() >= deadline) {
+        this.headAt = began;
+        return [];
+      }
       // The local stand-in answers a waiting getMore for every write anywhere: asking again at once would
       // spin at the rate of unrelated writes. A short pause costs at most that much latency.
       if (Date.now() - asked < this.options.maxAwaitMs / 2) await pause(SPURIOUS_WAKE_PAUSE_MS, signal);
@@ -166,6 +177,7 @@ export class ChangeFeed {
     const stream = this.stream;
     this.stream = undefined;
     this.openFor = '';
+    this.headAt = undefined;
     await stream?.close().catch(() => undefined);
   }
 }

@@ -258,6 +258,24 @@ test('relaying from the change stream writes nothing per record; the retention s
   }
 });
 
+test('with a retention of 0 a published record is swept once the margin has passed, though no later write moves the checkpoint (erasure, docs/privacy.md)', async () => {
+  const outbox = f.shop.db.collection('outbox');
+  const orders = await collectTopic(f.topics[0]!.name);
+  try {
+    await f.startRelay({ retentionSeconds: 0, lateCommitMarginMs: 1_000, sweepEveryMs: 500 });
+    const only = await f.shop.shop.placeOrder({ ...SAMPLE_EVENTS.OrderPlaced, orderId: 'o-only' });
+    await orders.waitForEventIds([only]);
+    await waitFor(
+      'the idle shard swept',
+      async () => ((await outbox.countDocuments({ _id: only as never })) === 0 ? true : undefined),
+      20_000,
+    );
+    expect(orders.records.map((r) => r.eventId)).toEqual([only]);
+  } finally {
+    await orders.stop();
+  }
+});
+
 test('a record Kafka refuses for good is quarantined while the other keys flow; its key waits, in order, until an operator requeues it', async () => {
   const orders = await collectTopic(f.topics[0]!.name);
   // Written with a larger limit than the topic's (as an older writer, or a topic limit lowered later).

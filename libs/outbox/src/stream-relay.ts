@@ -63,6 +63,11 @@ export class StreamRelay {
   private readonly lostHistory = new Set<number>();
   private lastSweep = Date.now();
   /**
+   * Per shard, when the stream last stood at the present with nothing left for it (ChangeFeed.headAt):
+   * the sweep's reference on a shard no new record has moved the checkpoint of. Forgotten with the shard.
+   */
+  private readonly caughtUp = new Map<number, Date>();
+  /**
    * Records a catch-up scan published that the stream may deliver again (committed after the scan's
    * start time): skipped once, until the stream has caught up with the present.
    */
@@ -108,7 +113,10 @@ export class StreamRelay {
       await this.feed.close();
       this.o.metrics.streamErrors.inc();
       if (!isHistoryLost(err)) throw err;
-      for (const s of valid.keys()) this.lostHistory.add(s);
+      for (const s of valid.keys()) {
+        this.lostHistory.add(s);
+        this.caughtUp.delete(s);
+      }
       this.o.metrics.historyLost.inc();
       this.o.logger.error(
         { err, shards: [...valid.keys()] },
@@ -117,7 +125,11 @@ export class StreamRelay {
       return 0;
     }
     if (events.length > 0) await this.relay(events, valid);
-    else this.scanned.clear();
+    else {
+      this.scanned.clear();
+      const head = this.feed.headAt;
+      if (head) for (const s of valid.keys()) if (!this.lostHistory.has(s)) this.caughtUp.set(s, head);
+    }
     if (Date.now() - this.lastSweep >= this.o.sweepEveryMs)
       await this.o.stage('sweep', () => this.sweep(valid));
     return events.length;
@@ -136,6 +148,7 @@ export class StreamRelay {
     for (const [shard, adopted] of this.shards)
       if (valid.get(shard) !== adopted.token) {
         this.shards.delete(shard);
+        this.caughtUp.delete(shard);
         this.lostHistory.delete(shard);
         for (const [key, h] of this.held) if (h.shard === shard) this.held.delete(key);
       }
@@ -330,7 +343,11 @@ export class StreamRelay {
     const shards = [...valid.keys()].flatMap((shard) => {
       const checkpoint = this.shards.get(shard)?.checkpoint;
       if (!checkpoint) return [];
-      const before = Math.min(retained, checkpoint.wall.getTime() - this.o.lateCommitMarginMs);
+      // Everything committed before the reference is published: the checkpoint's time, or later, when
+      // the stream has since stood at the present with nothing more for the shard (an idle shard's
+      // checkpoint does not move, and its last records would otherwise stay until the next write).
+      const reference = Math.max(checkpoint.wall.getTime(), this.caughtUp.get(shard)?.getTime() ?? 0);
+      const before = Math.min(retained, reference - this.o.lateCommitMarginMs);
       return [{ shard, createdAt: { $lt: new Date(before) } }];
     });
     if (shards.length === 0) return;

@@ -9,7 +9,16 @@ export const relayEnvSchema = baseServiceEnvSchema.extend({
     .string()
     .regex(/^[A-Za-z0-9_]+$/)
     .default('outbox'),
-  OUTBOX_RETENTION_HOURS: z.coerce.number().positive().default(168),
+  // 0: a published record goes at the next sweep once it is safely behind the checkpoint (the fleet's
+  // own outboxes, so that an erased customer's events do not linger here: docs/privacy.md).
+  OUTBOX_RETENTION_HOURS: z.coerce.number().min(0).default(168),
+  /** How often published records past the retention are deleted (change-stream relaying). */
+  RELAY_SWEEP_MS: z.coerce.number().int().min(1_000).default(600_000),
+  /**
+   * How much later than its createdAt a record may commit: more than MongoDB's transaction lifetime
+   * (transactionLifetimeLimitSeconds, 60 s by default) plus the writers' clock skew.
+   */
+  RELAY_LATE_COMMIT_MARGIN_MS: z.coerce.number().int().min(1_000).default(300_000),
   RELAY_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
   // Kafka's linger.ms for the outbox: records committed within it go out in one round (docs/outbox.md).
   RELAY_LINGER_MS: z.coerce.number().int().min(0).max(1_000).default(50),

@@ -43,6 +43,8 @@ async function main(): Promise<void> {
     useChangeStream: config.RELAY_USE_CHANGE_STREAM,
     leaseMs: config.RELAY_LEASE_MS,
     retentionSeconds: Math.round(config.OUTBOX_RETENTION_HOURS * 3600),
+    sweepEveryMs: config.RELAY_SWEEP_MS,
+    lateCommitMarginMs: config.RELAY_LATE_COMMIT_MARGIN_MS,
     pauseAfterPublishMs: config.RELAY_PAUSE_AFTER_PUBLISH_MS,
   });
   boot.ready('relay', () => relay.isHealthy());
