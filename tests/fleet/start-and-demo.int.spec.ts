@@ -9,7 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { stackEndpoints } from '@mailfleet/config';
 import { createShopFixture } from '@mailfleet/example-orders';
-import { freePort, oneItemOrder, waitFor } from '@mailfleet/testing';
+import { freePort, oneItemOrder, personalDataIn, waitFor, type Finding } from '@mailfleet/testing';
 import { signMailfleetWebhook } from '@mailfleet/webhooks';
 
 // Longer than the default: npm start brings up the whole fleet and Mailpit, then the demo's orders.
@@ -174,6 +174,7 @@ test('npm start runs the fleet quietly, npm run demo gets mails sent, crashes ar
   const run = Date.now().toString(36);
   const customerId = `c-unsub-${run}`;
   const address = `unsub-${run}@example.test`;
+  const name = `Una Erasable-${run}`;
   const stack = stackEndpoints();
   const shop = await createShopFixture({
     mongoUrl: stack.mongoUrl,
@@ -187,11 +188,15 @@ test('npm start runs the fleet quietly, npm run demo gets mails sent, crashes ar
           headers: { authorization: `Bearer ${TOKEN}` },
         })
       ).json()) as {
-        data: { status: string; timeline: { type: string; reason: string | null }[] } | null;
+        data: {
+          status: string;
+          email: string | null;
+          timeline: { type: string; reason: string | null }[];
+        } | null;
       }
     ).data;
   try {
-    await shop.shop.registerCustomer({ customerId, email: address, name: 'Una', locale: 'en' });
+    await shop.shop.registerCustomer({ customerId, email: address, name, locale: 'en' });
     await shop.shop.placeOrder(oneItemOrder(`o-unsub-1-${run}`, customerId));
     await shop.shop.shipOrder(`o-unsub-1-${run}`, customerId, 'DHL', `T-${run}`);
     const notice = await waitFor(
@@ -259,6 +264,40 @@ test('npm start runs the fleet quietly, npm run demo gets mails sent, crashes ar
         (await mailOf(`order-confirmation:o-unsub-2-${run}`))?.status === 'sent' ? true : undefined,
       120_000,
     );
+
+    // Erasure (GDPR Art. 17): the customer had mails sent, an unsubscribe stored and suppression entries
+    // in two services. After CustomerErased, no collection of any fleet database holds the address or
+    // the name — strings, field names or an outbox record's Avro bytes. The example shop is the upstream,
+    // with its own duty to erase; it is not part of the scan.
+    const statusBefore = (await mailOf(noticeId))?.status;
+    await shop.shop.eraseCustomer(customerId);
+    await waitFor(
+      "the erasure in the dashboard's projection",
+      async () => ((await mailOf(noticeId))?.email === null ? true : undefined),
+      60_000,
+    );
+    const mongo = shop.client;
+    const databases = (await mongo.db('admin').admin().listDatabases({ nameOnly: true })).databases
+      .map((d) => d.name)
+      .filter((n) => n.startsWith('mailfleet_') && n !== 'mailfleet_orders');
+    expect(databases).toEqual(
+      expect.arrayContaining([
+        'mailfleet_translator',
+        'mailfleet_sender',
+        'mailfleet_feedback',
+        'mailfleet_projections',
+      ]),
+    );
+    // The outboxes let published records go once safely in Kafka (a sweep every 15 s, 20 s margin here).
+    let left: Finding[] = [];
+    for (const until = Date.now() + 90_000; Date.now() < until;) {
+      left = await personalDataIn(mongo, databases, [address, name]);
+      if (left.length === 0) break;
+      await new Promise((r) => setTimeout(r, 2_000));
+    }
+    expect(left).toEqual([]);
+    // The mail's story stays: only what identifies the person goes.
+    expect((await mailOf(noticeId))?.status).toBe(statusBefore);
   } finally {
     await shop.close();
   }

@@ -22,6 +22,7 @@ export interface SenderMailDoc {
   operatorRetries?: number;
   /** When the sender deleted the mail's attachment blobs (a while after it finished). */
   attachmentsDeletedAt?: Date;
+  erasedAt?: Date;
 }
 
 export interface CustomerDoc {

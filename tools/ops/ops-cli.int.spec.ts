@@ -1,6 +1,7 @@
 // The ops CLI against a running fleet on the real stack: a replay of the translator and the sender from
 // the earliest offsets sends nothing (and the dry-run said so), and the CLI's contract: --json parses,
 // usage errors exit 2; the suppression list as an operator changes it.
+import { createHash } from 'node:crypto';
 import { oneItemOrder, waitFor } from '@mailfleet/testing';
 import { createOpsFleet, type OpsFleet } from './test/ops-fleet-fixture';
 
@@ -103,16 +104,16 @@ test('replaying the translator and the sender from the earliest offsets sends no
     expect(run.json<ReplayPlan>()).toMatchObject({ executed: true, recordsToReread: plan.recordsToReread });
   }
   // 6 facts and 4 mail requests were read again. Both groups also re-read all of mail.events (the
-  // fleet's own events about the mails), for the delivery feedback that refills their suppression lists;
-  // none of it acts.
+  // fleet's own events about the mails), for the delivery feedback that refills their suppression lists,
+  // and the sender re-reads customers.events, where only erasures concern it; none of it acts.
   const translatorPlan = rereadByTopic(plans[f.groups.translator]!);
   const senderPlan = rereadByTopic(plans[f.groups.sender]!);
   const mailEvents = translatorPlan['mail.events'] ?? 0;
   expect(mailEvents).toBeGreaterThanOrEqual(4); // at least the four MailSent
   expect(translatorPlan).toEqual({ 'orders.events': 4, 'customers.events': 2, 'mail.events': mailEvents });
-  expect(senderPlan).toEqual({ 'mail.requested': 4, 'mail.events': mailEvents });
-  for (const group of [f.groups.translator, f.groups.sender])
-    expect(plans[group]!.effect).toMatchObject({ feedbackRecords: mailEvents, wouldAct: 0 });
+  expect(senderPlan).toEqual({ 'mail.requested': 4, 'customers.events': 2, 'mail.events': mailEvents });
+  expect(plans[f.groups.translator]!.effect).toMatchObject({ feedbackRecords: mailEvents, wouldAct: 0 });
+  expect(plans[f.groups.sender]!.effect).toMatchObject({ feedbackRecords: mailEvents + 2, wouldAct: 0 });
   expect(plans[f.groups.translator]!.effect.alreadyProcessed).toBe(6);
   expect(plans[f.groups.sender]!.effect.alreadyProcessed).toBe(4);
 
@@ -249,6 +250,10 @@ test('suppression add stops the next mail to the address, remove lets the one af
     ['suppression add', 'asked us by phone'],
     ['suppression remove', 'the customer confirmed'],
   ]);
+  // The audit outlives an erasure of the customer: it names the address by its SHA-256 only.
+  const sha256 = createHash('sha256').update('held@example.test').digest('hex');
+  expect(audits.map((a) => a['args'])).toEqual([{ addressSha256: sha256 }, { addressSha256: sha256 }]);
+  expect(JSON.stringify(audits)).not.toContain('held@example.test');
   for (const [args, code, message] of [
     [['suppression', 'add', 'held@example.test'], 2, /needs --reason/],
     [['suppression', 'add', 'not-an-address', '--reason', 'x'], 2, /not an e-mail address/],

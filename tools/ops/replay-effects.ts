@@ -2,7 +2,8 @@
 // in its inbox, and decides a mail only when its ledger has no decision for it; the sender skips every
 // mail id it has recorded. So a replay sends only what the ledgers do not know: records that were
 // dead-lettered, or lost to the bug a replay is meant to repair. Both also read mail.events for delivery
-// feedback, which only refills their suppression lists: re-reading it changes nothing.
+// feedback, which only refills their suppression lists, and the sender reads customers.events for
+// erasures, which redact again what is redacted: re-reading either changes nothing.
 import { mailIdOfOrderFact, type OrderFact } from '../../services/translator/src/domain/translate';
 import type { OpsContext } from './ops-context';
 import type { ReplayMove } from './replay-plan';
@@ -16,7 +17,10 @@ export interface ReplayEffect {
   readonly alreadyProcessed: number;
   /** Mails the replay would request (translator) or send (sender). */
   readonly wouldAct: number;
-  /** Records of mail.events: feedback for the suppression list (idempotent), or the fleet's own events. */
+  /**
+   * Records that change nothing when read again: feedback for the suppression list (idempotent), the
+   * fleet's own events, and (for the sender) customers.events, where only erasures matter to it.
+   */
   readonly feedbackRecords: number;
 }
 
@@ -25,6 +29,7 @@ const CUSTOMER_FACTS = new Set<string>([
   'CustomerRegistered',
   'CustomerEmailChanged',
   'CustomerMailPreferencesChanged',
+  'CustomerErased',
 ]);
 
 async function unknownAmong(ctx: OpsContext, db: string, collection: string, ids: readonly string[]) {

@@ -6,7 +6,7 @@ export {
   type FeedbackEvent,
   type SoftBouncePolicy,
 } from './address-suppression';
-export { SuppressionStore } from './suppression-store';
+export { SuppressionStore, erasedCustomerKey } from './suppression-store';
 export { addressFactsAmong } from './address-facts';
 export { softBouncePolicy, suppressionEnv } from './suppression-env';
 export {

@@ -6,7 +6,9 @@ import type { ClientSession, Db } from 'mongodb';
 import type { AddressFact, AddressSuppression } from './address-suppression';
 
 interface SuppressionDoc {
+  /** The address (lower-cased), or an erased customer's marker (erasedCustomerKey). */
   _id: string;
+  erasedAt?: Date;
   permanent?: AddressFact[];
   soft?: AddressFact[];
   unsubscribed?: AddressFact[];
@@ -26,6 +28,13 @@ const suppressionOf = (d: SuppressionDoc): AddressSuppression => ({
   soft: d.soft ?? [],
   unsubscribed: d.unsubscribed ?? [],
 });
+
+/**
+ * The marker of an erased customer (CustomerErased) among the addresses: kept in the same collection so
+ * that the check right before sending reads both in its one round trip. No address contains `customer:`
+ * without an `@`, and `list` shows addresses only.
+ */
+export const erasedCustomerKey = (customerId: string): string => `customer:${customerId}`;
 
 export class SuppressionStore {
   constructor(
@@ -65,7 +74,7 @@ export class SuppressionStore {
   /** The list, by address (an operator's view: `ops suppression list`). */
   async list(filter: { address?: string } = {}, limit = 1_000): Promise<AddressSuppression[]> {
     const docs = await this.collection()
-      .find(filter.address === undefined ? {} : { _id: filter.address.toLowerCase() })
+      .find(filter.address === undefined ? { _id: { $regex: '@' } } : { _id: filter.address.toLowerCase() })
       .sort({ _id: 1 })
       .limit(limit)
       .toArray();
@@ -75,6 +84,33 @@ export class SuppressionStore {
   /** Takes the address off the list; true when it was on it. Feedback replayed later puts it back. */
   async remove(address: string): Promise<boolean> {
     return (await this.collection().deleteOne({ _id: address.toLowerCase() })).deletedCount === 1;
+  }
+
+  /** Marks the customers erased (idempotent; the first erasure's time is kept). */
+  async markErased(
+    session: ClientSession | undefined,
+    customers: readonly { customerId: string; erasedAt: Date }[],
+  ): Promise<void> {
+    if (customers.length === 0) return;
+    await this.collection().bulkWrite(
+      customers.map(({ customerId, erasedAt }) => ({
+        updateOne: {
+          filter: { _id: erasedCustomerKey(customerId) },
+          update: { $setOnInsert: { erasedAt } },
+          upsert: true,
+        },
+      })),
+      { session, ordered: false },
+    );
+  }
+
+  /** Takes the addresses off the list for good: the erasure of their owner (CustomerErased). */
+  async removeMany(session: ClientSession | undefined, addresses: readonly string[]): Promise<void> {
+    if (addresses.length > 0)
+      await this.collection().deleteMany(
+        { _id: { $in: addresses.map((a) => a.toLowerCase()) } },
+        { session },
+      );
   }
 
   /** The suppression documents of `addresses` (lower-cased), one round trip. */

@@ -30,3 +30,21 @@ export function feedbackEvents(topic: string, items: readonly FeedbackItem[]): O
     payload: i.payload as never,
   }));
 }
+
+/** CustomerErased on `topic` (customers.events), as an upstream customer service publishes it. */
+export function customerErasedEvent(topic: string, customerId: string): OutgoingEvent {
+  return {
+    topic,
+    key: customerId,
+    envelope: {
+      ...newEnvelope({
+        eventType: 'CustomerErased',
+        producer: 'customers',
+        eventId: uuidv7(),
+        now: new Date(),
+      }),
+      eventType: 'CustomerErased',
+    },
+    payload: { customerId, erasedAt: Date.now() },
+  };
+}

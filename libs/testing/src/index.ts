@@ -23,4 +23,5 @@ export { waitForGroupAtEnd } from './group-at-end';
 export { startServiceProcess, type ServiceProcess } from './service-process';
 export { startTcpProxy, type TcpProxy } from './tcp-proxy';
 export { startPostfix, type PostfixInstance } from './postfix';
-export { feedbackEvents, type FeedbackItem } from './feedback-events';
+export { customerErasedEvent, feedbackEvents, type FeedbackItem } from './feedback-events';
+export { personalDataIn, type Finding } from './personal-data-scan';

@@ -118,6 +118,11 @@ test("Mailgun's and SendGrid's signed webhooks become events of the mails their 
   expect(only('order-confirmation:o-1005')).toEqual([]);
   expect(await stored({ 'notification.provider': 'sendgrid' })).toBe(5);
   expect(await stored({ outcome: 'unknown-mail' })).toBe(1);
+  // The address and the servers' words went into the events; the stored notifications keep neither
+  // (they could not be erased: a notification does not say whose it is).
+  expect(await stored({ 'notification.recipient': { $ne: null } })).toBe(0);
+  expect(await stored({ 'notification.diagnostic': { $ne: null } })).toBe(0);
+  expect(await stored({ 'notification.provider': { $in: ['mailgun', 'sendgrid'] } })).toBe(6);
   const metrics = await f.metrics();
   expect(
     counter(metrics, 'feedback_notifications_total', { provider: 'sendgrid', outcome: 'unknown-mail' }),

@@ -17,7 +17,8 @@ async function main(): Promise<void> {
   const boot = await bootService('projector', projectorEnvSchema, { readiness: ['projections'] });
   const { config, logger } = boot;
   const topics = fleetTopics(config.TOPIC_SUFFIX);
-  const inputs = [topics.orders, topics.mailRequested, topics.mailEvents];
+  // customers.events for CustomerErased only: the projections hold no customer data of their own.
+  const inputs = [topics.orders, topics.customers, topics.mailRequested, topics.mailEvents];
   const clients = kafkaClients(boot);
   const { kafka } = clients;
 

@@ -47,6 +47,7 @@ const TOPIC_OF: Record<EventType, 'orders' | 'customers' | 'mailRequested' | 'ma
   CustomerRegistered: 'customers',
   CustomerEmailChanged: 'customers',
   CustomerMailPreferencesChanged: 'customers',
+  CustomerErased: 'customers',
   MailRequested: 'mailRequested',
   MailSent: 'mailEvents',
   MailSendFailed: 'mailEvents',
@@ -71,6 +72,7 @@ export async function createProjectorFixture(partitions = 3) {
   await mongo.connect();
   const codec = new EventCodec(new SchemaRegistry({ host: schemaRegistryUrl() }), [
     topics.orders,
+    topics.customers,
     topics.mailRequested,
     topics.mailEvents,
   ]);
@@ -80,7 +82,12 @@ export async function createProjectorFixture(partitions = 3) {
   const group = uniqueName('projector');
   const processes: ServiceProcess[] = [];
   const databases: Db[] = [];
-  const inputs = [topics.orders.name, topics.mailRequested.name, topics.mailEvents.name];
+  const inputs = [
+    topics.orders.name,
+    topics.customers.name,
+    topics.mailRequested.name,
+    topics.mailEvents.name,
+  ];
 
   const envFor = (dbName: string, opsPort: number, extra: Record<string, string>) => ({
     KAFKA_BROKERS: kafkaBrokers().join(','),

@@ -16,13 +16,14 @@ import { Dispatcher } from './handlers/dispatcher';
 import { OutcomeRecorder } from './handlers/outcome-recorder';
 import { createRequestBatchHandler } from './handlers/request-handler';
 import { withAddressFeedback } from './handlers/address-feedback';
+import { withCustomerErasure } from './handlers/customer-erasure';
 import { createSenderMetrics } from './handlers/sender-metrics';
 import { dispatchSettings, smtpSettings } from './settings';
 
 async function main(): Promise<void> {
   const boot = await bootService('sender', senderEnvSchema, { readiness: ['consumer'] });
   const { config, logger } = boot;
-  const { mailRequested, mailEvents } = fleetTopics(config.TOPIC_SUFFIX);
+  const { mailRequested, mailEvents, customers } = fleetTopics(config.TOPIC_SUFFIX);
   const clients = kafkaClients(boot);
 
   const renderer = new TemplateRenderer(config.SENDER_TEMPLATES_DIR);
@@ -49,7 +50,7 @@ async function main(): Promise<void> {
   await attachments.ensureIndexes();
   const suppressions = new SuppressionStore(db, 'sender_suppressions');
   await suppressions.ensureCollection();
-  const codec = await clients.codec([mailRequested, mailEvents]);
+  const codec = await clients.codec([mailRequested, mailEvents, customers]);
   const outbox = await serviceOutbox(db, codec);
   const metrics = createSenderMetrics(boot.metrics);
   const smtp = new SmtpTransport(smtpSettings(config, process.env));
@@ -92,16 +93,32 @@ async function main(): Promise<void> {
     groupId: config.CONSUMER_GROUP,
     fetch: consumerFetch(config),
     // mail.events for the delivery feedback that fills the suppression list (its other events are skipped).
-    topics: [mailRequested, mailEvents],
+    // customers.events for CustomerErased only (customer-erasure.ts).
+    topics: [mailRequested, mailEvents, customers],
     codec,
     logger,
     metrics: boot.metrics,
     batch: {
-      handler: withAddressFeedback(createRequestBatchHandler(requestDeps), {
-        feedbackTopic: mailEvents.name,
-        suppressions,
-        count: (kind) => metrics.addressFeedback.inc({ kind }),
-      }),
+      handler: withCustomerErasure(
+        withAddressFeedback(createRequestBatchHandler(requestDeps), {
+          feedbackTopic: mailEvents.name,
+          suppressions,
+          count: (kind) => metrics.addressFeedback.inc({ kind }),
+        }),
+        {
+          client: mongo,
+          store,
+          suppressions,
+          attachments,
+          outbox,
+          mailEvents,
+          customersTopic: customers.name,
+          logger,
+          now,
+          newId: uuidv7,
+          onErased: (n) => metrics.erasures.inc(n),
+        },
+      ),
       maxRecords: config.SENDER_BATCH_SIZE,
     },
   });
@@ -123,7 +140,7 @@ async function main(): Promise<void> {
   await startConsumer(boot, runner, {
     admin,
     group: config.CONSUMER_GROUP,
-    topics: [mailRequested.name, mailEvents.name],
+    topics: [mailRequested.name, mailEvents.name, customers.name],
   });
   logger.info(
     {

@@ -11,6 +11,7 @@ import { OutboxRelay, collectionsFor, ensureOutboxIndexes } from '@mailfleet/out
 import {
   armSinkFault,
   collectTopic,
+  customerErasedEvent,
   feedbackEvents,
   startTcpProxy,
   createTestTopics,
@@ -53,6 +54,7 @@ export async function createSenderFixture(partitions = 3) {
   const codec = new EventCodec(new SchemaRegistry({ host: schemaRegistryUrl() }), [
     topics.mailRequested,
     topics.mailEvents,
+    topics.customers,
   ]);
   await codec.register();
   const publisher = new EventPublisher(kafka, codec);
@@ -67,6 +69,7 @@ export async function createSenderFixture(partitions = 3) {
   return {
     topics,
     db,
+    mongo,
     attachments: new AttachmentStore(db),
     events,
     domain,
@@ -117,6 +120,10 @@ export async function createSenderFixture(partitions = 3) {
     /** Delivery feedback on mail.events, as the feedback service publishes it. */
     async publishFeedback(items: readonly FeedbackItem[]) {
       await publisher.publish(feedbackEvents(topics.mailEvents.name, items));
+    },
+    /** CustomerErased on customers.events, as the customer service publishes it. */
+    async publishErasure(customerId: string) {
+      await publisher.publish([customerErasedEvent(topics.customers.name, customerId)]);
     },
     async startSender(extra: Record<string, string> = {}): Promise<ServiceProcess> {
       const opsPort = await freePort();

@@ -56,7 +56,12 @@ export function registerMail(program: Command): void {
         // A fresh attempt budget and retry age: the operator decided the cause is gone.
         const updated = await mails.findOneAndUpdate(
           // A mail whose attachments are deleted (SENDER_ATTACHMENT_GRACE_HOURS after it finished) cannot go.
-          { _id: args[0]!, status: { $in: RETRYABLE }, attachmentsDeletedAt: { $exists: false } },
+          {
+            _id: args[0]!,
+            status: { $in: RETRYABLE },
+            attachmentsDeletedAt: { $exists: false },
+            erasedAt: { $exists: false },
+          },
           {
             $set: { status: 'retrying', nextAttemptAt: now, queuedAt: now, attempt: 0, sendingSince: null },
             // Not finished any more: the retention clock stops.
@@ -68,10 +73,10 @@ export function registerMail(program: Command): void {
         if (!updated) {
           const current = await mails.findOne(
             { _id: args[0]! },
-            { projection: { status: 1, attachmentsDeletedAt: 1 } },
+            { projection: { status: 1, attachmentsDeletedAt: 1, erasedAt: 1 } },
           );
           throw new OpsRefusal(
-            attachmentsGone(args[0]!, current) ??
+            cannotGoAgain(args[0]!, current) ??
               (current
                 ? `mail ${args[0]} is ${current.status}; only ${RETRYABLE.join(' or ')} mails can be retried (use mail resend for a sent one)`
                 : `the sender has no mail ${args[0]}`),
@@ -102,7 +107,7 @@ export function registerMail(program: Command): void {
         const original = await (await senderMails(ctx)).findOne({ _id: args[0]! });
         if (!original)
           throw new OpsRefusal(`the sender has no mail ${args[0]}; only mails it recorded can be resent`);
-        const gone = attachmentsGone(args[0]!, original);
+        const gone = cannotGoAgain(args[0]!, original);
         if (gone !== null) throw new OpsRefusal(gone);
         const customerId = original.request.recipient.customerId;
         const customer = await (
@@ -168,11 +173,16 @@ export function registerMail(program: Command): void {
     );
 }
 
-/** Why a mail cannot be sent again: its attachment blobs were deleted after it finished; null if not. */
-function attachmentsGone(
+/**
+ * Why a mail cannot be sent again: its customer was erased (the mail holds no address any more), or its
+ * attachment blobs were deleted after it finished; null if neither.
+ */
+function cannotGoAgain(
   mailId: string,
-  doc: Pick<SenderMailDoc, 'attachmentsDeletedAt'> | null,
+  doc: Pick<SenderMailDoc, 'attachmentsDeletedAt' | 'erasedAt'> | null,
 ): string | null {
+  if (doc?.erasedAt !== undefined)
+    return `mail ${mailId}'s customer was erased at ${doc.erasedAt.toISOString()} (CustomerErased): it has no address to go to`;
   const at = doc?.attachmentsDeletedAt;
   return at !== undefined
     ? `mail ${mailId}'s attachments were deleted at ${at.toISOString()} (SENDER_ATTACHMENT_GRACE_HOURS after it finished); ask the upstream service to store them again and publish a new fact`

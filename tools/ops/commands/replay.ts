@@ -160,7 +160,9 @@ function replayText(p: {
       p.effect.service === 'sender'
         ? `mails that would be sent: ${p.effect.wouldAct} (${p.effect.alreadyProcessed} of ${p.effect.recordsRead - p.effect.feedbackRecords} requests already recorded by the sender)`
         : `mails that would be requested: ${p.effect.wouldAct} (${p.effect.alreadyProcessed} of ${p.effect.recordsRead - p.effect.feedbackRecords} facts already in the translator's inbox; mails already decided are never decided again)`,
-      `records of mail.events: ${p.effect.feedbackRecords} (delivery feedback only refills the suppression list: no mail)`,
+      p.effect.service === 'sender'
+        ? `records of mail.events and customers.events: ${p.effect.feedbackRecords} (delivery feedback only refills the suppression list, erasures redact again: no mail)`
+        : `records of mail.events: ${p.effect.feedbackRecords} (delivery feedback only refills the suppression list: no mail)`,
     );
   if (p.liveMembers.length > 0)
     lines.push(

@@ -2,6 +2,7 @@
 // the sender each keep a list (they check it when they decide and right before they send); these commands
 // read both and change both, audited. A removed address comes back if its bounce or complaint is replayed
 // from mail.events (the lists are rebuilt from the feedback), so remove after the cause is fixed.
+import { createHash } from 'node:crypto';
 import type { Command } from 'commander';
 import { isMailAddress } from '@mailfleet/contracts';
 import { SuppressionStore, type AddressFact, type AddressSuppression } from '@mailfleet/suppression';
@@ -16,6 +17,14 @@ async function lists(ctx: OpsContext) {
     sender: new SuppressionStore(await ctx.db(ctx.env.SENDER_DB), 'sender_suppressions'),
   };
 }
+
+/**
+ * The address as the audit keeps it: its SHA-256, not the address. The audit outlives a customer's erasure
+ * (CustomerErased) and is never redacted; whoever asks "who suppressed this address?" hashes it to look.
+ */
+export const auditedAddress = (address: string): { addressSha256: string } => ({
+  addressSha256: createHash('sha256').update(address).digest('hex'),
+});
 
 function addressArg(raw: string | undefined): string {
   const address = raw?.trim().toLowerCase() ?? '';
@@ -89,7 +98,7 @@ export function registerSuppression(program: Command): void {
         const record = await audit(ctx, {
           command: 'suppression add',
           reason,
-          args: { address },
+          args: auditedAddress(address),
           result: {},
         });
         const fact: AddressFact = {
@@ -124,7 +133,7 @@ export function registerSuppression(program: Command): void {
         const record = await audit(ctx, {
           command: 'suppression remove',
           reason,
-          args: { address },
+          args: auditedAddress(address),
           result: removed,
         });
         out.result(

@@ -22,6 +22,17 @@ export interface StoredNotification {
 
 export const notificationKey = (n: Notification): string => `${n.provider}:${n.eventId}`;
 
+/**
+ * What is kept of a notification: what happened to which mail, never the address or the server's words
+ * (which often quote the address). The event it became carries those to the fleet; kept here they could
+ * not be erased, since a notification does not say whose it is (docs/privacy.md).
+ */
+export const withoutPersonalData = (n: Notification): Notification => ({
+  ...n,
+  recipient: null,
+  diagnostic: null,
+});
+
 export class NotificationStore {
   constructor(
     private readonly client: MongoClient,
@@ -88,7 +99,7 @@ export class NotificationStore {
             } as OutboxEvent);
           return {
             _id: notificationKey(d.notification),
-            notification: d.notification,
+            notification: withoutPersonalData(d.notification),
             mailId: d.mailId,
             outcome: d.outcome,
             eventId,

@@ -7,6 +7,7 @@ import { MailfleetError } from '@mailfleet/errors';
 import type { AnyBulkWriteOperation, ClientSession, Collection, Db, MongoClient } from 'mongodb';
 import { project } from '../domain/project';
 import type { ProjectedRecord } from '../domain/projected-record';
+import { ERASURES_COLLECTION, addressesIn, customerIdIn, redactedMail } from '../domain/erasure';
 import { keysFor, mailIdOf } from '../domain/record-keys';
 import type {
   MailView,
@@ -64,6 +65,7 @@ export class ProjectionStore {
     await mails.createIndex({ orderId: 1 }, { name: 'by_order' });
     await mails.createIndex({ email: 1, requestedAt: -1 }, { name: 'by_recipient' });
     await mails.createIndex({ status: 1, updatedAt: -1 }, { name: 'by_status' });
+    await mails.createIndex({ customerId: 1 }, { name: 'by_customer' });
     await this.col<TemplateDayView>(this.names.templateDays).createIndex({ day: 1 }, { name: 'by_day' });
     await this.col<Checkpoint>(this.names.checkpoints).createIndex({ topic: 1 }, { name: 'by_topic' });
   }
@@ -196,6 +198,16 @@ export class ProjectionStore {
       await prefetch(kind, [id]);
       return docs[kind].get(id) as never;
     };
+    const erasedNow = records.flatMap((r) =>
+      r.event.eventType === 'CustomerErased' ? [r.event.payload.customerId] : [],
+    );
+    const erased = await this.erasedAmong(session, [
+      ...erasedNow,
+      ...records.map((r) => customerIdIn(r.event.payload)),
+      ...[...docs.mails.values()].map((m) => m?.customerId ?? null),
+    ]);
+    if (erasedNow.length > 0) await this.recordErased(session, erasedNow);
+    for (const id of erasedNow) erased.add(id);
     const days = new Map<string, TemplateDayIncrement[]>();
     for (const record of records) {
       const mail = await load('mails', mailIdOf(record.event));
@@ -213,6 +225,13 @@ export class ProjectionStore {
         // the worker dead-letters the record and applies the chunk without it.
         throw new ProjectionRefusedError(record, err);
       }
+      // A mail of an erased customer is kept without the address, on any version (erasure.ts).
+      if (changes.mail?.customerId && erased.has(changes.mail.customerId))
+        changes = {
+          ...changes,
+          mail: redactedMail(changes.mail, addressesIn(record.event.payload)),
+          recipient: null,
+        };
       if (changes.mail) {
         docs.mails.set(changes.mail._id, changes.mail);
         dirty.mails.add(changes.mail._id);
@@ -230,6 +249,7 @@ export class ProjectionStore {
         days.set(id, [...(days.get(id) ?? []), inc]);
       }
     }
+    if (erasedNow.length > 0) await this.redactCustomers(session, erasedNow, docs, dirty, stored);
     for (const kind of ['mails', 'orders', 'recipients'] as const) {
       if (dirty[kind].size === 0) continue;
       // A document this transaction read as absent is inserted, not upserted: an insert is about half the
@@ -251,7 +271,58 @@ export class ProjectionStore {
         })),
         { session, ordered: false },
       );
+    if (erasedNow.length > 0)
+      await this.col<RecipientView>(this.names.recipients).deleteMany(
+        { customerId: { $in: erasedNow } },
+        { session },
+      );
     return records.length;
+  }
+
+  /** The customers among `ids` that were erased (one read; none when no id is named). */
+  private async erasedAmong(session: ClientSession, ids: readonly (string | null)[]): Promise<Set<string>> {
+    const wanted = [...new Set(ids)].filter((id): id is string => id !== null);
+    if (wanted.length === 0) return new Set();
+    const found = await this.db
+      .collection<{ _id: string }>(ERASURES_COLLECTION)
+      .find({ _id: { $in: wanted } }, { session, projection: { _id: 1 } })
+      .toArray();
+    return new Set(found.map((d) => d._id));
+  }
+
+  /** Outside the versions: every version, and every rebuild, redacts these customers (erasure.ts). */
+  private async recordErased(session: ClientSession, customerIds: readonly string[]): Promise<void> {
+    await this.db.collection<{ _id: string; erasedAt: Date }>(ERASURES_COLLECTION).bulkWrite(
+      [...new Set(customerIds)].map((id) => ({
+        updateOne: { filter: { _id: id }, update: { $setOnInsert: { erasedAt: new Date() } }, upsert: true },
+      })),
+      { session, ordered: false },
+    );
+  }
+
+  /** The mails this version already holds of customers erased now, redacted; their recipients dropped. */
+  private async redactCustomers(
+    session: ClientSession,
+    customerIds: readonly string[],
+    docs: { mails: Map<string, MailView | null>; recipients: Map<string, RecipientView | null> },
+    dirty: { mails: Set<string>; recipients: Set<string> },
+    stored: Set<string>,
+  ): Promise<void> {
+    const ids = new Set(customerIds);
+    const found = await this.col<MailView>(this.names.mails)
+      .find({ customerId: { $in: [...ids] } }, { session })
+      .toArray();
+    for (const doc of found) {
+      if (!docs.mails.get(doc._id)) docs.mails.set(doc._id, doc);
+      stored.add(`mails:${doc._id}`);
+    }
+    for (const [id, mail] of docs.mails)
+      if (mail?.customerId && ids.has(mail.customerId)) {
+        docs.mails.set(id, redactedMail(mail));
+        dirty.mails.add(id);
+      }
+    for (const [id, recipient] of docs.recipients)
+      if (recipient?.customerId && ids.has(recipient.customerId)) dirty.recipients.delete(id);
   }
 
   /** Drops every collection of this version. */

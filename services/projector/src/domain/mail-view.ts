@@ -211,6 +211,7 @@ export function mailFact(event: AnyDecodedEvent): MailFact | null {
     case 'CustomerRegistered':
     case 'CustomerEmailChanged':
     case 'CustomerMailPreferencesChanged':
+    case 'CustomerErased':
       return null;
     default: {
       const unknown: never = event;

@@ -36,6 +36,7 @@ export function keysFor(
     case 'CustomerRegistered':
     case 'CustomerEmailChanged':
     case 'CustomerMailPreferencesChanged':
+    case 'CustomerErased':
       return { mailId: null, orderId: null, email: null };
     case 'MailRequested':
       return {

@@ -17,6 +17,8 @@ export type MailDoc = MailState & {
   finishedAt?: Date;
   attachmentsPending?: true;
   attachmentsDeletedAt?: Date;
+  /** Set when the customer was erased (CustomerErased): the request and history are redacted. */
+  erasedAt?: Date;
 };
 
 /** The document of a state as stored: a final one carries when it finished (the retention clock). */
@@ -28,7 +30,7 @@ const docOf = (state: MailState, now: Date): MailDoc => ({
 });
 
 /** What a finishing write sets: the outcome, and when a final one was reached. */
-const finishing = (set: Partial<MailState>) =>
+const finishing = (set: Partial<MailState> & { erasedAt?: Date }) =>
   set.status !== undefined && isFinal(set.status) ? { ...set, finishedAt: new Date() } : set;
 
 /** What a claim of due mails took, and when it found none due, when the next falls due if it saw that. */
@@ -52,6 +54,7 @@ function normalized(doc: MailDoc): MailState {
     finishedAt: _finishedAt,
     attachmentsPending: _pending,
     attachmentsDeletedAt: _deleted,
+    erasedAt: _erased,
     ...state
   } = doc;
   return {
@@ -91,6 +94,42 @@ export class SenderStore {
     await this.mails().createIndex(
       { 'request.priority': 1, status: 1, nextAttemptAt: 1 },
       { name: 'priority_due' },
+    );
+    // An erasure finds a customer's mails (CustomerErased, rare; a scan of every mail otherwise).
+    await this.mails().createIndex({ 'request.recipient.customerId': 1 }, { name: 'by_customer' });
+  }
+
+  /** The mails of these customers, as stored (erasure). */
+  async ofCustomers(session: ClientSession, customerIds: readonly string[]): Promise<MailState[]> {
+    const docs = await this.mails()
+      .find({ 'request.recipient.customerId': { $in: [...customerIds] } } as Filter<MailDoc>, { session })
+      .toArray();
+    return docs.map((d) => normalized(d));
+  }
+
+  /**
+   * Writes the redactions of an erasure in one bulk: every mail gets its redacted parts; those still
+   * waiting (requested, retrying) are finished as suppressed. A mail in flight keeps its status: its
+   * attempt ends as it ends, with the redacted request.
+   */
+  async redact(
+    session: ClientSession,
+    mails: readonly { mailId: string; set: Partial<MailState>; suppress: boolean }[],
+    at: Date,
+  ): Promise<void> {
+    if (mails.length === 0) return;
+    await this.mails().bulkWrite(
+      mails.map(({ mailId, set, suppress }) => ({
+        updateOne: {
+          filter: { _id: mailId },
+          update: {
+            $set: suppress
+              ? { ...set, status: 'suppressed' as const, finishedAt: at, erasedAt: at }
+              : { ...set, erasedAt: at },
+          },
+        },
+      })),
+      { session, ordered: false },
     );
   }
 
@@ -276,7 +315,7 @@ export class SenderStore {
     session: ClientSession,
     mailId: string,
     attempt: number,
-    set: Partial<MailState>,
+    set: Partial<MailState> & { erasedAt?: Date },
     evenIfRecovered = false,
   ): Promise<boolean> {
     const status = evenIfRecovered ? { $in: ['sending', 'retrying'] } : 'sending';

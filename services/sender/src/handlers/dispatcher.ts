@@ -3,7 +3,13 @@
 // claimed attempt in the background (claimed-attempt.ts: the attempt, its claim renewal, its outcome).
 import type { Logger } from '@mailfleet/logger';
 import { pause } from '@mailfleet/retry';
-import { suppressionReason, type SoftBouncePolicy, type SuppressionStore } from '@mailfleet/suppression';
+import {
+  erasedCustomerKey,
+  suppressionReason,
+  type SoftBouncePolicy,
+  type SuppressionStore,
+} from '@mailfleet/suppression';
+import { ERASED_REASON } from '../domain/erasure';
 import type { DueClaim, SenderStore } from '../adapters/sender-store';
 import type { MailState } from '../domain/mail-state';
 import { TokenBucket } from '../domain/rate-limiter';
@@ -186,9 +192,11 @@ export class Dispatcher {
    */
   private async withoutSuppressed(claimed: readonly MailState[], now: number): Promise<MailState[]> {
     const addressOf = (m: MailState) => m.request.recipient.email.toLowerCase();
+    const erasedKeyOf = (m: MailState) => erasedCustomerKey(m.request.recipient.customerId);
     const checkable = claimed.filter((m) => m.status !== 'sending');
+    // The erased customers' markers in the same read (customer-erasure.ts).
     const listed = await this.o.suppressions
-      .byAddress(undefined, checkable.map(addressOf))
+      .byAddress(undefined, [...checkable.map(addressOf), ...checkable.map(erasedKeyOf)])
       .catch((err: unknown) => {
         this.o.logger.warn({ err }, 'suppression list not readable; sending without the check');
         return new Map<string, never>();
@@ -196,19 +204,22 @@ export class Dispatcher {
     if (listed.size === 0) return [...claimed];
     const go: MailState[] = [];
     for (const mail of claimed) {
+      const erased = mail.status !== 'sending' && listed.has(erasedKeyOf(mail));
       const reason =
         mail.status === 'sending'
           ? null
-          : suppressionReason(
-              listed.get(addressOf(mail)),
-              now,
-              this.o.softBounces,
-              mail.request.category ?? null,
-            );
+          : erased
+            ? ERASED_REASON
+            : suppressionReason(
+                listed.get(addressOf(mail)),
+                now,
+                this.o.softBounces,
+                mail.request.category ?? null,
+              );
       if (reason === null) go.push(mail);
       else
         this.track(mail, async () => {
-          await this.o.recorder.suppressed(mail, mail.attempt + 1, reason);
+          await this.o.recorder.suppressed(mail, mail.attempt + 1, reason, erased);
           this.o.metrics.suppressed.inc();
           this.o.logger.info(
             { mailId: mail.mailId, reason, correlationId: mail.cause.correlationId },

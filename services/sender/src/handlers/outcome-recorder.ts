@@ -8,6 +8,7 @@ import type { Logger } from '@mailfleet/logger';
 import { backoffDelay, pause } from '@mailfleet/retry';
 import type { Outbox } from '@mailfleet/outbox';
 import type { SendResult } from '../adapters/smtp-transport';
+import { redactedMail } from '../domain/erasure';
 import type { SenderStore } from '../adapters/sender-store';
 import type { AttemptRecord, MailState } from '../domain/mail-state';
 import type { NextStep } from '../domain/send-policy';
@@ -141,7 +142,8 @@ export class OutcomeRecorder {
   }
 
   /** Claimed as `owner` but its address is suppressed: final, with MailSuppressed, and nothing sent. */
-  async suppressed(before: MailState, owner: number, reason: string): Promise<boolean> {
+  /** `erased`: its customer was erased (customer-erasure.ts), so the mail is redacted as it finishes. */
+  async suppressed(before: MailState, owner: number, reason: string, erased = false): Promise<boolean> {
     const now = this.d.now();
     return this.write(async (session) =>
       this.withEvents(
@@ -149,6 +151,7 @@ export class OutcomeRecorder {
         await this.d.store.finish(session, before.mailId, owner, {
           status: 'suppressed',
           sendingSince: null,
+          ...(erased ? { ...redactedMail(before), erasedAt: now } : {}),
         }),
         [mailSuppressed(this.d.mailEvents, before, reason, this.d.newId(), now)],
       ),

@@ -25,6 +25,11 @@ export function createSenderMetrics(registry: Registry) {
       help: 'Mails not sent because their address was on the suppression list when they were due',
       registers: [registry],
     }),
+    erasures: new Counter({
+      name: 'sender_customers_erased_total',
+      help: 'Customers whose mails were redacted on CustomerErased',
+      registers: [registry],
+    }),
     addressFeedback: new Counter({
       name: 'sender_address_feedback_total',
       help: 'Delivery feedback read from mail.events, by what it says of the address (no-address: it names none)',

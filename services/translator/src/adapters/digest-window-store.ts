@@ -43,6 +43,12 @@ export class DigestWindowStore {
     if (writes.length > 0) await this.windows().bulkWrite(writes, { session, ordered: true });
   }
 
+  /** Drops the open windows of these customers (erased: their collected mails are not sent). */
+  async removeForCustomers(session: ClientSession, customerIds: readonly string[]): Promise<void> {
+    if (customerIds.length > 0)
+      await this.windows().deleteMany({ customerId: { $in: [...customerIds] } }, { session });
+  }
+
   /** Windows whose time has come (by the `closes_at` index). */
   async dueIds(now: number, limit: number): Promise<string[]> {
     const docs = await this.windows()

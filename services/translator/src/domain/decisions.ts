@@ -5,7 +5,7 @@ import type { QuietHours } from './quiet-hours';
 import type { Cause, MailKind } from './translator-state';
 
 export type RejectionCode =
-  'CUSTOMER_UNKNOWN' | 'NO_ADDRESS' | 'MALFORMED_ADDRESS' | 'INVALID_DATA' | 'OTHER';
+  'CUSTOMER_UNKNOWN' | 'NO_ADDRESS' | 'MALFORMED_ADDRESS' | 'INVALID_DATA' | 'OTHER' | 'CUSTOMER_ERASED';
 
 /** What the translator decided about one mail. Each mailId is decided once, ever (the ledger). */
 export type MailDecision =

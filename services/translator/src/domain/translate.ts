@@ -6,6 +6,7 @@
 // whatever order the facts arrive in. See docs/translator.md.
 import type {
   CustomerEmailChanged,
+  CustomerErased,
   CustomerMailPreferencesChanged,
   CustomerRegistered,
   OrderCancelled,
@@ -13,6 +14,7 @@ import type {
   OrderShipped,
 } from '@mailfleet/contracts';
 import type { MailDecision, TranslatorPolicy } from './decisions';
+import { eraseCustomer, isErased, rejectErased } from './erasure';
 import { decideMail, type MailIntent } from './mail-rules';
 import {
   emptyCustomer,
@@ -33,7 +35,8 @@ export type OrderFact =
 export type CustomerFact =
   | { readonly type: 'CustomerRegistered'; readonly payload: CustomerRegistered }
   | { readonly type: 'CustomerEmailChanged'; readonly payload: CustomerEmailChanged }
-  | { readonly type: 'CustomerMailPreferencesChanged'; readonly payload: CustomerMailPreferencesChanged };
+  | { readonly type: 'CustomerMailPreferencesChanged'; readonly payload: CustomerMailPreferencesChanged }
+  | { readonly type: 'CustomerErased'; readonly payload: CustomerErased };
 
 export interface Context {
   readonly cause: Cause;
@@ -113,6 +116,7 @@ export function onOrderFact(
     orderId: order.orderId,
     cause: ctx.cause,
   };
+  if (isErased(customer)) return { order, customer, decisions: [rejectErased(intent, customer)] };
   const settled = isSettledFor(
     customer,
     ctx.occurredAt,
@@ -143,6 +147,8 @@ function evolveCustomer(customer: CustomerReplica, fact: CustomerFact): Customer
       };
     case 'CustomerEmailChanged':
       return { ...customer, email: fact.payload.email };
+    case 'CustomerErased':
+      return customer; // onCustomerFact: eraseCustomer
     case 'CustomerMailPreferencesChanged':
       return {
         ...customer,
@@ -165,6 +171,9 @@ export function onCustomerFact(
   ctx: Context,
 ): Outcome {
   const before = state.customer ?? emptyCustomer(fact.payload.customerId);
+  // Nothing brings an erased customer's data back, not even the replay of their registration.
+  if (isErased(before)) return { customer: before, decisions: [] };
+  if (fact.type === 'CustomerErased') return eraseCustomer(before, fact.payload.erasedAt);
   const evolved = evolveCustomer(before, fact);
   const customer: CustomerReplica = {
     ...evolved,

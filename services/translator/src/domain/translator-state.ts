@@ -43,6 +43,11 @@ export interface CustomerReplica {
   /** The latest occurred-at among the customer events applied: the replica is current as of then. */
   readonly currentAsOf?: number | undefined;
   readonly parked: readonly ParkedMail[];
+  /**
+   * Set by CustomerErased: the replica keeps the id and the opt-outs, never again an address or a name,
+   * and every later mail for the customer is rejected (erasure.ts).
+   */
+  readonly erasedAt?: number | undefined;
 }
 
 export interface OrderLineSummary {

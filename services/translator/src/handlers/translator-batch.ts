@@ -5,10 +5,12 @@
 // chunk of one each), so a poison record is dead-lettered alone. Parked mails are decided by the sweep
 // (parked-mail-sweep.ts). Records of mail.events bring the delivery feedback that fills the suppression
 // list (@mailfleet/suppression); the translator's own outcomes there are skipped.
+import type { ClientSession } from 'mongodb';
 import type { BatchHandler, DecodedRecord, HandlerContext } from '@mailfleet/kafka';
 import { addressFactsAmong } from '@mailfleet/suppression';
 import type { MailDecision } from '../domain/decisions';
 import { newlyParked, parkNotice } from '../domain/park-notice';
+import { isErased } from '../domain/erasure';
 import { onCustomerFact, onOrderFact, type CustomerFact, type OrderFact } from '../domain/translate';
 import type { Cause, CustomerReplica, OrderReplica, ParkedMail } from '../domain/translator-state';
 import type { InboxEntry } from '../adapters/translator-store';
@@ -22,6 +24,7 @@ const CUSTOMER_FACTS = new Set([
   'CustomerRegistered',
   'CustomerEmailChanged',
   'CustomerMailPreferencesChanged',
+  'CustomerErased',
 ]);
 
 type Fact =
@@ -101,6 +104,7 @@ export function createTranslatorBatchHandler(deps: TranslatorDeps): BatchHandler
         const decisions: MailDecision[] = [];
         const parkings: { mail: ParkedMail; customer: CustomerReplica }[] = [];
         const inbox: InboxEntry[] = [];
+        const erased: CustomerReplica[] = [];
 
         for (const f of fresh) {
           const { envelope, source } = f.record.context;
@@ -127,6 +131,7 @@ export function createTranslatorBatchHandler(deps: TranslatorDeps): BatchHandler
           // conflicting on the customer's document. Parking and customer facts do write it, and those
           // are the writes that must serialise (docs/translator.md, "Concurrency").
           if (outcome.customer !== before) dirtyCustomers.add(outcome.customer.customerId);
+          if (!isErased(before) && isErased(outcome.customer)) erased.push(before ?? outcome.customer);
           if (outcome.order) {
             orders.set(outcome.order.orderId, outcome.order);
             dirtyOrders.add(outcome.order.orderId);
@@ -160,6 +165,7 @@ export function createTranslatorBatchHandler(deps: TranslatorDeps): BatchHandler
           const notice = parkNotice(mail, customer, deps.policy);
           events.push(parkedEventOf(notice, mail.cause, deps.topics, deps.newId(), at));
         }
+        await eraseAround(deps, session, erased);
         await deps.store.recordDecided(session, ledger);
         await deps.outbox.addMany(session, events);
       }),
@@ -179,6 +185,28 @@ export function createTranslatorBatchHandler(deps: TranslatorDeps): BatchHandler
       );
     }
   };
+}
+
+/**
+ * What the translator holds of erased customers besides the replica: their open digest windows (the
+ * requests collected there carry the address and the name) and the suppression entries of the address
+ * they had. Their mails are not sent any more, so nothing needs either.
+ */
+async function eraseAround(
+  deps: TranslatorDeps,
+  session: ClientSession,
+  erased: readonly CustomerReplica[],
+): Promise<void> {
+  if (erased.length === 0) return;
+  await deps.digestWindows.removeForCustomers(
+    session,
+    erased.map((c) => c.customerId),
+  );
+  const addresses = erased.flatMap((c) => (c.email === undefined ? [] : [c.email.toLowerCase()]));
+  await deps.suppressions.removeMany(session, addresses);
+  deps.metrics.erasures.inc(erased.length);
+  for (const c of erased)
+    deps.logger.info({ customerId: c.customerId }, 'customer erased: personal data removed from the replica');
 }
 
 /** The orders a customer has mails parked for, as the one-by-one handler reads them. */

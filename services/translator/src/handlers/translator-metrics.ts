@@ -27,6 +27,11 @@ export function createTranslatorMetrics(registry: Registry, store: TranslatorSto
       labelNames: ['kind'],
       registers: [registry],
     }),
+    erasures: new Counter({
+      name: 'translator_customers_erased_total',
+      help: 'Customers whose personal data was removed on CustomerErased',
+      registers: [registry],
+    }),
     duplicates: new Counter({
       name: 'translator_duplicate_events_total',
       help: 'Events skipped because their id was processed before (redelivery, replay)',
