@@ -131,7 +131,12 @@ export async function runChaos(
       shop,
       topics: { orders: topics.orders.name, customers: topics.customers.name },
       poisoned,
-      groups: { orders: ['translator', projectorGroup], customers: ['translator'] },
+      // Each group that reads a topic dead-letters its poison on its own: the sender and the projector
+      // read customers.events for CustomerErased.
+      groups: {
+        orders: ['translator', projectorGroup],
+        customers: ['translator', 'sender', projectorGroup],
+      },
     };
     const loadStart = Date.now();
     let commandsTotal = estimatedCommands;

@@ -55,3 +55,4 @@ export {
   messageIdFor,
   verpAddressFor,
 } from './message-id';
+export { ERASED, scrubbed } from './personal-data';

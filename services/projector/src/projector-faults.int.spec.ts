@@ -37,7 +37,7 @@ test('kill -9 mid-batch and a group offset moved past the checkpoints: the proje
   // Whatever the group offsets say: move them to the end, as if everything had been applied.
   const groupId = groupOf(`${f.groupPrefix}-${db.databaseName}`, 1);
   const committed = await f.admin.fetchOffsets({ groupId, topics: [...f.inputs] });
-  expect(committed.length).toBe(3);
+  expect(committed.length).toBe(f.inputs.length);
   // The killed member leaves the group when its session times out.
   await waitFor(
     'the killed projector to leave its group',

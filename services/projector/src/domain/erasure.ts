@@ -3,20 +3,15 @@
 // does: `550 5.1.1 <ada@example.com>: …`); their recipient documents go. The set of erased customers is
 // kept outside the versioned collections, so a rebuild — whose topics still hold the address — redacts
 // the same mails again as it applies them.
+import { scrubbed } from '@mailfleet/contracts';
 import type { MailView } from '@mailfleet/read-models';
 
 export const ERASURES_COLLECTION = 'projector_erasures';
-export const ERASED = '[erased]';
-
-const escaped = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** The mail without the address; `alsoQuoted` are more values to scrub from its reasons (any case). */
 export function redactedMail(mail: MailView, alsoQuoted: readonly string[] = []): MailView {
-  const personal = [mail.email ?? '', ...alsoQuoted].filter((v) => v.trim().length > 0);
-  const scrub = (text: string | null): string | null =>
-    text === null || personal.length === 0
-      ? text
-      : text.replace(new RegExp(personal.map(escaped).join('|'), 'gi'), ERASED);
+  const personal = [mail.email ?? '', ...alsoQuoted];
+  const scrub = (text: string | null): string | null => (text === null ? text : scrubbed(text, personal));
   return {
     ...mail,
     email: null,

@@ -1,5 +1,6 @@
 import type { MailView } from '@mailfleet/read-models';
-import { ERASED, addressesIn, customerIdIn, redactedMail } from './erasure';
+import { ERASED } from '@mailfleet/contracts';
+import { addressesIn, customerIdIn, redactedMail } from './erasure';
 
 const position = { topic: 'mail.events', partition: 0, offset: '1', timestamp: 1 };
 const mail = {

@@ -2,22 +2,12 @@
 // the template data goes (it may name the customer), and the servers' replies in the attempt history lose
 // any quote of the address or the name (`550 5.1.1 <ada@example.com>: …`). Ids, statuses and times stay:
 // the record still says that the mail existed and how it ended, which is what "never twice" needs.
-import type { MailRequested } from '@mailfleet/contracts';
+import { scrubbed, type MailRequested } from '@mailfleet/contracts';
 import type { MailState } from './mail-state';
 
 /** Not an address anyone can have: `.invalid` is reserved for that (RFC 2606 §2). */
 export const ERASED_ADDRESS = 'erased@erased.invalid';
-export const ERASED = '[erased]';
 export const ERASED_REASON = 'the customer was erased (CustomerErased)';
-
-const escaped = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-/** `text` with every occurrence of the personal values (any letter case) replaced. */
-export function scrubbed(text: string, personal: readonly string[]): string {
-  const values = personal.filter((p) => p.trim().length > 0);
-  if (values.length === 0) return text;
-  return text.replace(new RegExp(values.map(escaped).join('|'), 'gi'), ERASED);
-}
 
 /** The parts of a mail's state that may hold personal data, redacted. */
 export function redactedMail(state: MailState): Pick<MailState, 'request' | 'history'> {

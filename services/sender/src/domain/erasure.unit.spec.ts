@@ -1,4 +1,5 @@
-import { ERASED, ERASED_ADDRESS, redactedMail, scrubbed } from './erasure';
+import { ERASED, scrubbed } from '@mailfleet/contracts';
+import { ERASED_ADDRESS, redactedMail } from './erasure';
 import type { MailState } from './mail-state';
 
 const mail: MailState = {

@@ -71,11 +71,13 @@ export function createTranslatorBatchHandler(deps: TranslatorDeps): BatchHandler
     let digested: MailDecision[] = [];
     let duplicates = 0;
     let parkedDelta = 0;
+    let erasedIds: string[] = [];
     await deps.client.withSession((session) =>
       session.withTransaction(async () => {
         emitted = [];
         digested = [];
         parkedDelta = 0;
+        erasedIds = [];
         const at = deps.now();
         const now = at.getTime();
         // First, so a bounce and the next order to its address in one chunk see each other.
@@ -166,11 +168,16 @@ export function createTranslatorBatchHandler(deps: TranslatorDeps): BatchHandler
           events.push(parkedEventOf(notice, mail.cause, deps.topics, deps.newId(), at));
         }
         await eraseAround(deps, session, erased);
+        erasedIds = erased.map((c) => c.customerId);
         await deps.store.recordDecided(session, ledger);
         await deps.outbox.addMany(session, events);
       }),
     );
     if (duplicates > 0) deps.metrics.duplicates.inc(duplicates);
+    if (erasedIds.length > 0) {
+      deps.metrics.erasures.inc(erasedIds.length);
+      deps.logger.info({ customers: erasedIds }, 'customers erased: personal data removed');
+    }
     countDigested(deps, digested);
     if (parkedDelta > 0) {
       deps.onParked?.();
@@ -204,9 +211,6 @@ async function eraseAround(
   );
   const addresses = erased.flatMap((c) => (c.email === undefined ? [] : [c.email.toLowerCase()]));
   await deps.suppressions.removeMany(session, addresses);
-  deps.metrics.erasures.inc(erased.length);
-  for (const c of erased)
-    deps.logger.info({ customerId: c.customerId }, 'customer erased: personal data removed from the replica');
 }
 
 /** The orders a customer has mails parked for, as the one-by-one handler reads them. */
